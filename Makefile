@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pvvf top-level make targets.  This list is a contract: reviews, CI and the
+# README call these names.  See README.md.
+#
+#   make               build the host programs and the guest module (6.12)
+#   make deps          install every dependency (Debian 12, root)
+#   make modules       build pvvf.ko for KVER (default: the Debian 6.12 ABI)
+#   make modules-all   W=1 builds for 6.1 and 6.12, checkpatch --strict, sparse
+#   make uapi-check    the wire header, standalone in userspace and in Kbuild
+#   make test-host     host unit and property tests under ASan and UBSan
+#   make kunit         KUnit suites on UML
+#   make check         every test suite; ends with "N passed, M failed"
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+PVVF_CACHE ?= /var/cache/pvvf
+export PVVF_CACHE
+
+# The two Debian kernel ABIs, resolved from the archive once deps are in.
+KVERS := $(shell . scripts/lib.sh 2>/dev/null && resolve_kvers 2>/dev/null && echo $$KVER_61 $$KVER_612)
+KVER_61 := $(word 1,$(KVERS))
+KVER_612 := $(word 2,$(KVERS))
+KVER ?= $(KVER_612)
+
+.PHONY: all deps modules modules-all uapi-check host test-host kunit check clean
+
+all: host modules
+
+deps:
+	bash scripts/deps.sh
+
+# Out-of-tree build, the way DKMS does it.
+modules:
+	@[ -n "$(KVER)" ] || { echo "pvvf: no kernel version; run 'make deps'" >&2; exit 1; }
+	$(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) W=1 modules
+
+modules-all:
+	bash scripts/modules-all.sh $(KVER_61) $(KVER_612)
+
+uapi-check:
+	bash scripts/uapi-check.sh $(KVER_612)
+
+host:
+	$(MAKE) -C host
+
+test-host:
+	$(MAKE) -C host test
+
+kunit:
+	bash scripts/kunit.sh
+
+check:
+	bash scripts/check.sh
+
+clean:
+	-$(MAKE) -C host clean
+	-[ -z "$(KVER)" ] || $(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) clean
+	rm -rf build
