@@ -39,7 +39,7 @@ modules-all:
 	bash scripts/modules-all.sh $(KVER_61) $(KVER_612)
 
 uapi-check:
-	bash scripts/uapi-check.sh $(KVER_612)
+	bash scripts/uapi-check.sh $(KVER_61) $(KVER_612)
 
 host:
 	$(MAKE) -C host

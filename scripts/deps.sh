@@ -71,7 +71,7 @@ PKGS=(
 	busybox-static
 	seabios ipxe-qemu
 	ninja-build python3-venv libglib2.0-dev libpixman-1-dev libfdt-dev
-	graphviz
+	graphviz mscgen
 )
 # From bookworm-backports.
 BPO_PKGS=(meson python3-pycotap linux-source-6.12)
