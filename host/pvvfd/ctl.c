@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The control socket (--control PATH): a line protocol for tests and
+ * operators.  Each request is one line, "COMMAND key=value...", and gets
+ * zero or more key=value record lines followed by "ok" or
+ * "error msg=WORDS_WITHOUT_SPACES".  Commands act on a simulated PF the
+ * way the host would behind pvvf's back (docs in host/pvvfd/README.md):
+ *
+ *   dump                              state of every PF, VF and guest
+ *   inject pf=P vf=N [n=K]            VF N issues K page requests
+ *   inject-random pf=P n=K            K page requests from random VFs
+ *   complete pf=P vf=N [n=K]          answer VF N's K oldest requests
+ *   fault pf=P vf=N bits=rf+uprgi     VF N got a PRG Response failure
+ *   host-pasid pf=P enable=on|off [features=exec+priv]
+ *   host-pri-disable pf=P
+ *   host-ats pf=P enable=on|off
+ *   pf-reset pf=P                     host asks for a PF reset
+ *   pf-remove pf=P                    surprise removal
+ *   help
+ *
+ * Every command is journaled ("ctl cmd=... result=...").
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+
+#include "pvvfd.h"
+
+#define CTL_MAX_CONNS	4
+#define CTL_LINE_MAX	512
+#define CTL_MAX_ARGS	8
+
+struct pvvfd_ctl_conn {
+	bool used;
+	int src;
+	size_t len;
+	char buf[CTL_LINE_MAX];
+};
+
+static struct pvvfd_ctl_conn ctl_conns[CTL_MAX_CONNS];
+static char ctl_path[PVVFD_PATH_MAX];
+
+struct ctl_args {
+	int n;
+	char *key[CTL_MAX_ARGS];
+	char *val[CTL_MAX_ARGS];
+};
+
+/* ---- output ---- */
+
+struct ctl_out {
+	int fd;
+	bool failed;
+};
+
+static void out(struct ctl_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void out(struct ctl_out *o, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	if (o->failed)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* SO_SNDTIMEO bounds a client that does not read */
+	for (int done = 0; done < n;) {
+		ssize_t w = send(o->fd, line + done, n - done, MSG_NOSIGNAL);
+
+		if (w <= 0) {
+			o->failed = true;
+			return;
+		}
+		done += w;
+	}
+}
+
+/* ---- arguments ---- */
+
+static const char *arg(const struct ctl_args *a, const char *key)
+{
+	for (int i = 0; i < a->n; i++)
+		if (!strcmp(a->key[i], key))
+			return a->val[i];
+	return NULL;
+}
+
+static int arg_u32(const struct ctl_args *a, const char *key, uint32_t def,
+		   uint32_t max, uint32_t *v)
+{
+	const char *s = arg(a, key);
+	char *end;
+	unsigned long long n;
+
+	if (!s) {
+		*v = def;
+		return def == UINT32_MAX ? -1 : 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 0);
+	if (errno || *end || n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+static int arg_bool(const struct ctl_args *a, const char *key, bool *v)
+{
+	const char *s = arg(a, key);
+
+	if (!s)
+		return -1;
+	if (!strcmp(s, "on") || !strcmp(s, "1"))
+		*v = true;
+	else if (!strcmp(s, "off") || !strcmp(s, "0"))
+		*v = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int arg_bits(const struct ctl_args *a, const char *key,
+		    const char *const names[], const uint32_t bits[],
+		    uint32_t *v)
+{
+	const char *s = arg(a, key);
+	char buf[64];
+	char *tok, *save;
+
+	*v = 0;
+	if (!s)
+		return 0;
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+		int i;
+
+		for (i = 0; names[i] && strcmp(names[i], tok); i++)
+			;
+		if (!names[i])
+			return -1;
+		*v |= bits[i];
+	}
+	return 0;
+}
+
+static struct pvvfd_pf *arg_pf(struct pvvfd *d, const struct ctl_args *a)
+{
+	const char *name = arg(a, "pf");
+
+	for (unsigned int i = 0; name && i < d->opts.num_pfs; i++)
+		if (!strcmp(d->pfs[i].opt->name, name))
+			return &d->pfs[i];
+	return NULL;
+}
+
+static int arg_vf(const struct pvvfd_pf *pf, const struct ctl_args *a,
+		  uint16_t *vf)
+{
+	uint32_t v;
+
+	if (arg_u32(a, "vf", UINT32_MAX, pf->opt->sim.num_vfs - 1, &v))
+		return -1;
+	*vf = v;
+	return 0;
+}
+
+/* ---- dump ---- */
+
+static void dump_pf(struct ctl_out *o, const struct pvvfd_pf *pf)
+{
+	const struct pvvf_pf_sim_stats *st = pvvf_pf_sim_stats(pf->sim);
+	struct pvvf_pf_info pi;
+	char last[128];
+
+	if (pvvf_pf_get_info(pf->pf, &pi) == 0)
+		out(o, "pf name=%s pf_id=0x%llx num_vfs=%u gone=%d reset_pending=%d reset_acks_pending=%u "
+		    "pasid_cap=%d pasid_enabled=%d pasid_features=0x%x pasid_owner=0x%x pasid_refs=%u "
+		    "pasid_off_deferred=%d pasid_revoked=%d pri_cap=%d pri_enabled=%d pri_pool=%u "
+		    "pri_free=%u pri_users=%u pri_revoked=%d ats_stu=%u ats_vfs=%u",
+		    pf->opt->name, (unsigned long long)pi.pf_id, pi.num_vfs, pi.gone,
+		    pi.reset_pending, pi.reset_acks_pending, pi.pasid_cap,
+		    pi.pasid_enabled, pi.pasid_ctrl_features, pi.pasid_owner,
+		    pi.pasid_refs, pi.pasid_off_deferred, pi.pasid_revoked,
+		    pi.pri_cap, pi.pri_enabled, pi.pri_pool, pi.pri_free,
+		    pi.pri_users, pi.pri_revoked, pi.ats_stu, pi.ats_vfs);
+	snprintf(last, sizeof(last), "%s", pvvf_pf_sim_last_violation(pf->sim));
+	for (char *c = last; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	out(o, "sim pf=%s violations=%u host_violations=%u prq_issued=%llu prq_completed=%llu "
+	    "prq_aborted=%llu prq_refused=%llu resets=%llu last_violation=%s",
+	    pf->opt->name, pvvf_pf_sim_violation_count(pf->sim), st->host_violations,
+	    (unsigned long long)st->prq_issued, (unsigned long long)st->prq_completed,
+	    (unsigned long long)st->prq_aborted, (unsigned long long)st->prq_refused,
+	    (unsigned long long)st->resets, last[0] ? last : "none");
+}
+
+static void dump_vf(struct ctl_out *o, const char *pf, const char *guest,
+		    const struct pvvf_vf_info *vi)
+{
+	out(o, "vf pf=%s index=%u guest=%s slot=%u ats=%d ats_stu=%u pasid=%d pasid_features=0x%x "
+	    "pri_enabled=%d pri_draining=%d pri_status=0x%04x pri_alloc=%u pri_held=%u "
+	    "pri_outstanding=%u",
+	    pf, vi->vf_index, guest, vi->slot, vi->ats, vi->ats_stu, vi->pasid,
+	    vi->pasid_features, vi->pri_enabled, vi->pri_draining, vi->pri_status,
+	    vi->pri_alloc, vi->pri_held, vi->pri_outstanding);
+}
+
+static void dump_guest(struct ctl_out *o, struct pvvfd *d,
+		       const struct pvvfd_guest *g)
+{
+	struct virtio_pvvf_config cfg;
+
+	pvvf_guest_get_config(g->core, &cfg);
+	out(o, "guest name=%s socket=%s link=%s driver=%s features=0x%llx acked=0x%llx "
+	    "events_pending=%u epoch=%u num_vfs=%u",
+	    g->opt->name, g->opt->socket, g->conn_src >= 0 ? "up" : "down",
+	    pvvf_guest_connected(g->core) ? "up" : "down",
+	    (unsigned long long)pvvf_guest_offered_features(g->core),
+	    (unsigned long long)pvvf_guest_acked_features(g->core),
+	    pvvf_guest_events_pending(g->core), le32toh(cfg.epoch),
+	    le16toh(cfg.num_vfs));
+	for (uint32_t slot = 0; slot < le16toh(cfg.num_vfs); slot++) {
+		struct pvvf_vf_info vi;
+
+		if (pvvf_guest_get_vf_info(g->core, slot, &vi))
+			continue;
+		/* pvvfd adds the vf= of a guest in order: slot n is vfs[n] */
+		dump_vf(o, slot < g->opt->num_vfs ?
+			d->opts.pfs[g->opt->vfs[slot].pf].name : "?",
+			g->opt->name, &vi);
+	}
+}
+
+static int cmd_dump(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	(void)a;
+	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
+		dump_pf(o, &d->pfs[i]);
+	for (unsigned int i = 0; i < d->num_guests; i++)
+		dump_guest(o, d, &d->guests[i]);
+	return 0;
+}
+
+/* ---- simulated PF actions ---- */
+
+static int cmd_inject(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+	uint16_t vf;
+	uint32_t n;
+
+	if (!pf || arg_vf(pf, a, &vf) || arg_u32(a, "n", 1, 1 << 20, &n))
+		return -EINVAL;
+	out(o, "issued=%u", pvvf_pf_sim_inject(pf->sim, vf, n, pvvfd_now_ns()));
+	return 0;
+}
+
+static int cmd_inject_random(struct pvvfd *d, struct ctl_out *o,
+			     const struct ctl_args *a)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+	uint32_t n;
+
+	if (!pf || arg_u32(a, "n", UINT32_MAX, 1 << 20, &n))
+		return -EINVAL;
+	out(o, "issued=%u", pvvf_pf_sim_inject_random(pf->sim, n, pvvfd_now_ns()));
+	return 0;
+}
+
+static int cmd_complete(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+	uint16_t vf;
+	uint32_t n;
+
+	if (!pf || arg_vf(pf, a, &vf) || arg_u32(a, "n", 1, 1 << 20, &n))
+		return -EINVAL;
+	out(o, "completed=%u", pvvf_pf_sim_complete(pf->sim, vf, n));
+	return 0;
+}
+
+static int cmd_fault(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	static const char *const names[] = { "rf", "uprgi", NULL };
+	static const uint32_t bits[] = { PCI_PRI_STATUS_RF, PCI_PRI_STATUS_UPRGI };
+	struct pvvfd_pf *pf = arg_pf(d, a);
+	uint16_t vf;
+	uint32_t b;
+
+	(void)o;
+	if (!pf || arg_vf(pf, a, &vf) || arg_bits(a, "bits", names, bits, &b) || !b)
+		return -EINVAL;
+	pvvf_pf_sim_vf_pri_fault(pf->sim, vf, b);
+	return 0;
+}
+
+static int cmd_host_pasid(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	static const char *const names[] = { "exec", "priv", NULL };
+	static const uint32_t bits[] = { PCI_PASID_CAP_EXEC, PCI_PASID_CAP_PRIV };
+	struct pvvfd_pf *pf = arg_pf(d, a);
+	bool enable;
+	uint32_t f;
+
+	(void)o;
+	if (!pf || arg_bool(a, "enable", &enable) ||
+	    arg_bits(a, "features", names, bits, &f))
+		return -EINVAL;
+	pvvf_pf_sim_host_pasid(pf->sim, enable, f);
+	return 0;
+}
+
+static int cmd_host_pri_disable(struct pvvfd *d, struct ctl_out *o,
+				const struct ctl_args *a)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+
+	(void)o;
+	if (!pf)
+		return -EINVAL;
+	pvvf_pf_sim_host_pri_disable(pf->sim);
+	return 0;
+}
+
+static int cmd_host_ats(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+	bool enable;
+
+	(void)o;
+	if (!pf || arg_bool(a, "enable", &enable))
+		return -EINVAL;
+	pvvf_pf_sim_host_ats(pf->sim, enable);
+	return 0;
+}
+
+static int cmd_pf_reset(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+
+	(void)o;
+	if (!pf)
+		return -EINVAL;
+	pvvf_pf_sim_request_reset(pf->sim);
+	return 0;
+}
+
+static int cmd_pf_remove(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvf_pf_info pi;
+
+	(void)o;
+	if (!pf)
+		return -EINVAL;
+	/* The sim refuses nothing, but its ops must not run after removal. */
+	if (pvvf_pf_get_info(pf->pf, &pi) == 0 && pi.gone)
+		return -EALREADY;
+	pvvf_pf_sim_remove(pf->sim);
+	return 0;
+}
+
+static int cmd_help(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a);
+
+static const struct {
+	const char *name;
+	int (*fn)(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a);
+	const char *usage;
+} ctl_cmds[] = {
+	{ "dump", cmd_dump, "dump" },
+	{ "inject", cmd_inject, "inject pf=P vf=N [n=K]" },
+	{ "inject-random", cmd_inject_random, "inject-random pf=P n=K" },
+	{ "complete", cmd_complete, "complete pf=P vf=N [n=K]" },
+	{ "fault", cmd_fault, "fault pf=P vf=N bits=rf+uprgi" },
+	{ "host-pasid", cmd_host_pasid, "host-pasid pf=P enable=on|off [features=exec+priv]" },
+	{ "host-pri-disable", cmd_host_pri_disable, "host-pri-disable pf=P" },
+	{ "host-ats", cmd_host_ats, "host-ats pf=P enable=on|off" },
+	{ "pf-reset", cmd_pf_reset, "pf-reset pf=P" },
+	{ "pf-remove", cmd_pf_remove, "pf-remove pf=P" },
+	{ "help", cmd_help, "help" },
+};
+
+static int cmd_help(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	(void)d;
+	(void)a;
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		out(o, "usage=%s", ctl_cmds[i].usage);
+	return 0;
+}
+
+/* ---- line handling ---- */
+
+static void ctl_line(struct pvvfd *d, int fd, char *line)
+{
+	struct ctl_out o = { .fd = fd };
+	struct ctl_args a = { 0 };
+	char *tok, *save, *cmd;
+	size_t i;
+	int ret;
+
+	cmd = strtok_r(line, " \t\r", &save);
+	if (!cmd)
+		return;
+	while ((tok = strtok_r(NULL, " \t\r", &save))) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || a.n == CTL_MAX_ARGS) {
+			out(&o, "error msg=expected_key=value_arguments");
+			return;
+		}
+		*eq = '\0';
+		a.key[a.n] = tok;
+		a.val[a.n++] = eq + 1;
+	}
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (!strcmp(ctl_cmds[i].name, cmd))
+			break;
+	if (i == sizeof(ctl_cmds) / sizeof(ctl_cmds[0])) {
+		out(&o, "error msg=unknown_command_(try_help)");
+		return;
+	}
+	/* Requests are timed against the core's last tick. */
+	pvvf_core_tick(d->core, pvvfd_now_ns());
+	ret = ctl_cmds[i].fn(d, &o, &a);
+	if (strcmp(cmd, "dump") && strcmp(cmd, "help"))
+		pvvfd_journal("ctl cmd=%s %s%s%s%s result=%s", cmd,
+			      arg(&a, "pf") ? "pf=" : "", arg(&a, "pf") ? arg(&a, "pf") : "",
+			      arg(&a, "vf") ? " vf=" : "", arg(&a, "vf") ? arg(&a, "vf") : "",
+			      ret ? "error" : "ok");
+	if (ret)
+		out(&o, "error msg=bad_arguments_usage:_%s", ctl_cmds[i].usage);
+	else
+		out(&o, "ok");
+}
+
+static void ctl_conn_close(struct pvvfd *d, struct pvvfd_ctl_conn *c)
+{
+	int fd = d->srcs[c->src].fd;
+
+	pvvfd_src_del(d, c->src);
+	close(fd);
+	c->used = false;
+}
+
+void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src)
+{
+	struct pvvfd_ctl_conn *c = src->ctl;
+	int fd = src->fd;
+	ssize_t n = recv(fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+	char *nl;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ctl_conn_close(d, c);
+		return;
+	}
+	c->len += n;
+	while ((nl = memchr(c->buf, '\n', c->len))) {
+		size_t used = nl - c->buf + 1;
+
+		*nl = '\0';
+		ctl_line(d, fd, c->buf);
+		pvvfd_settle(d);
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+	}
+	if (c->len == sizeof(c->buf)) {
+		struct ctl_out o = { .fd = fd };
+
+		out(&o, "error msg=line_too_long");
+		ctl_conn_close(d, c);
+	}
+}
+
+void pvvfd_ctl_accept(struct pvvfd *d)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	int fd = accept4(d->srcs[d->ctl_listen_src].fd, NULL, NULL,
+			 SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int i;
+
+	if (fd < 0)
+		return;
+	for (i = 0; i < CTL_MAX_CONNS && ctl_conns[i].used; i++)
+		;
+	if (i == CTL_MAX_CONNS) {
+		struct ctl_out o = { .fd = fd };
+
+		out(&o, "error msg=too_many_control_connections");
+		close(fd);
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	ctl_conns[i].src = pvvfd_src_add(d, PVVFD_SRC_CTL_CONN, fd, EPOLLIN);
+	if (ctl_conns[i].src < 0) {
+		close(fd);
+		return;
+	}
+	ctl_conns[i].used = true;
+	ctl_conns[i].len = 0;
+	d->srcs[ctl_conns[i].src].ctl = &ctl_conns[i];
+}
+
+int pvvfd_ctl_listen(struct pvvfd *d, const char *path)
+{
+	int fd = pvvfd_unix_listen(path);
+
+	if (fd < 0) {
+		fprintf(stderr, "pvvfd: error: --control %s: %s\n", path,
+			fd == -EADDRINUSE ? "another process serves it" : strerror(-fd));
+		return -1;
+	}
+	d->ctl_listen_src = pvvfd_src_add(d, PVVFD_SRC_CTL_LISTEN, fd, EPOLLIN);
+	if (d->ctl_listen_src < 0) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
+	return 0;
+}
+
+void pvvfd_ctl_close_all(struct pvvfd *d)
+{
+	for (int i = 0; i < CTL_MAX_CONNS; i++)
+		if (ctl_conns[i].used)
+			ctl_conn_close(d, &ctl_conns[i]);
+	if (d->ctl_listen_src >= 0) {
+		int fd = d->srcs[d->ctl_listen_src].fd;
+
+		pvvfd_src_del(d, d->ctl_listen_src);
+		close(fd);
+		unlink(ctl_path);
+		d->ctl_listen_src = -1;
+	}
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * pvvfd: start-up, the event loop and shutdown.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+
+#include "pvvfd.h"
+
+#define PVVFD_VERSION	"0.1"
+
+static struct pvvfd daemon_state;
+
+/* ---- sources ---- */
+
+static uint64_t src_key(const struct pvvfd *d, int idx)
+{
+	return (uint64_t)d->srcs[idx].gen << 32 | (uint32_t)idx;
+}
+
+int pvvfd_src_add(struct pvvfd *d, enum pvvfd_src_kind kind, int fd,
+		  uint32_t events)
+{
+	struct epoll_event ev = { .events = events };
+
+	for (int i = 0; i < PVVFD_MAX_SRCS; i++) {
+		struct pvvfd_src *s = &d->srcs[i];
+
+		if (s->kind != PVVFD_SRC_FREE)
+			continue;
+		s->gen++;
+		ev.data.u64 = src_key(d, i);
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev))
+			return -errno;
+		s->kind = kind;
+		s->fd = fd;
+		s->guest = NULL;
+		s->ctl = NULL;
+		s->cb = NULL;
+		s->cb_data = NULL;
+		return i;
+	}
+	return -ENOSPC;
+}
+
+int pvvfd_src_mod(struct pvvfd *d, int idx, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = src_key(d, idx) };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->srcs[idx].fd, &ev) ? -errno : 0;
+}
+
+/* Stops watching; the owner closes the fd. */
+void pvvfd_src_del(struct pvvfd *d, int idx)
+{
+	struct pvvfd_src *s = &d->srcs[idx];
+
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+	s->kind = PVVFD_SRC_FREE;
+	s->gen++;
+	s->fd = -1;
+}
+
+int pvvfd_src_find_watch(struct pvvfd *d, struct pvvfd_guest *g, int fd)
+{
+	for (int i = 0; i < PVVFD_MAX_SRCS; i++)
+		if (d->srcs[i].kind == PVVFD_SRC_WATCH &&
+		    d->srcs[i].guest == g && d->srcs[i].fd == fd)
+			return i;
+	return -1;
+}
+
+/* ---- time ---- */
+
+uint64_t pvvfd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void arm_timer(struct pvvfd *d, uint64_t deadline)
+{
+	struct itimerspec its = { 0 };
+
+	if (deadline == d->armed_deadline)
+		return;
+	if (deadline != PVVF_NO_DEADLINE) {
+		/* 0 would disarm: a deadline that early is already due */
+		if (deadline == 0)
+			deadline = 1;
+		its.it_value.tv_sec = deadline / 1000000000ULL;
+		its.it_value.tv_nsec = deadline % 1000000000ULL;
+	}
+	if (timerfd_settime(d->srcs[d->timer_src].fd, TFD_TIMER_ABSTIME, &its, NULL))
+		pvvfd_journal("daemon event=error what=timerfd errno=%d", errno);
+	else
+		d->armed_deadline = deadline;
+}
+
+/*
+ * Called after every piece of work: advance the core's time, deliver the
+ * events and config changes it queued (the core's callbacks only mark
+ * guests, since they must not call back into it), re-arm the timer.
+ */
+void pvvfd_settle(struct pvvfd *d)
+{
+	uint64_t deadline = pvvf_core_tick(d->core, pvvfd_now_ns());
+
+	/* Delivering pops events, which never queues new ones; twice is plenty. */
+	for (int round = 0; round < 2; round++)
+		for (unsigned int i = 0; i < d->num_guests; i++)
+			pvvfd_guest_flush(&d->guests[i]);
+	arm_timer(d, deadline);
+}
+
+/* ---- core callbacks ---- */
+
+static void core_events_pending(void *opaque, struct pvvf_guest *cg)
+{
+	struct pvvfd_guest *g = pvvf_guest_opaque(cg);
+
+	(void)opaque;
+	g->events_dirty = true;
+}
+
+static void core_config_changed(void *opaque, struct pvvf_guest *cg)
+{
+	struct pvvfd_guest *g = pvvf_guest_opaque(cg);
+
+	(void)opaque;
+	g->config_dirty = true;
+}
+
+/* ---- start-up ---- */
+
+static int setup_pf(struct pvvfd *d, unsigned int i)
+{
+	struct pvvfd_pf *pf = &d->pfs[i];
+	int ret;
+
+	pf->opt = &d->opts.pfs[i];
+	pf->sim = pvvf_pf_sim_create(&pf->opt->sim);
+	if (!pf->sim) {
+		fprintf(stderr, "pvvfd: error: --pf %s: the simulated PF refused these parameters\n",
+			pf->opt->name);
+		return -1;
+	}
+	ret = pvvf_core_add_pf(d->core, &pvvf_pf_sim_ops, pf->sim, pf->opt->pf_id,
+			       &pf->pf);
+	if (ret) {
+		fprintf(stderr, "pvvfd: error: --pf %s: the core refused it: %s\n",
+			pf->opt->name, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* The IDs a guest reads from the VF: the PF's Vendor ID, the VF Device ID. */
+static void sim_vf_ids(const struct pvvfd_pf *pf, uint16_t *vendor,
+		       uint16_t *device)
+{
+	uint16_t sriov = pvvf_pf_sim_cap(pf->sim, PCI_EXT_CAP_ID_SRIOV);
+
+	*vendor = pvvf_pf_sim_cfg_read(pf->sim, -1, PCI_VENDOR_ID, 2);
+	*device = sriov ? pvvf_pf_sim_cfg_read(pf->sim, -1, sriov + PCI_SRIOV_VF_DID, 2)
+			: 0xffff;
+}
+
+static int setup_vf(struct pvvfd *d, struct pvvfd_guest *g,
+		    const struct pvvfd_vf_opt *vo)
+{
+	const struct pvvfd_pf *pf = &d->pfs[vo->pf];
+	struct pvvf_vf_spec spec = {
+		.pf = pf->pf,
+		.vf_index = vo->vf_index,
+		.segment = vo->segment,
+		.root_bus = vo->root_bus,
+		.path_len = vo->path_len,
+	};
+	char loc[64];
+	int slot;
+
+	memcpy(spec.path, vo->path, sizeof(spec.path));
+	if (vo->has_id) {
+		spec.vendor_id = vo->vendor_id;
+		spec.device_id = vo->device_id;
+	} else if (pf->opt->has_vf_id) {
+		spec.vendor_id = pf->opt->vf_vendor_id;
+		spec.device_id = pf->opt->vf_device_id;
+	} else {
+		sim_vf_ids(pf, &spec.vendor_id, &spec.device_id);
+	}
+	spec.cap_offset = vo->has_cap ? vo->cap_offset
+				      : pvvf_pf_sim_vf_free_offset(pf->sim);
+	slot = pvvf_guest_add_vf(g->core, &spec);
+	pvvfd_format_locator(vo, loc, sizeof(loc));
+	if (slot < 0) {
+		fprintf(stderr, "pvvfd: error: --guest %s: vf=%s:%u@%s: the core refused it: %s\n",
+			g->opt->name, pf->opt->name, vo->vf_index, loc, strerror(-slot));
+		return -1;
+	}
+	pvvfd_journal("daemon event=vf guest=%s slot=%d pf=%s vf_index=%u locator=%s id=%04x:%04x cap=0x%x",
+		      g->opt->name, slot, pf->opt->name, vo->vf_index, loc,
+		      spec.vendor_id, spec.device_id, spec.cap_offset);
+	return 0;
+}
+
+static int setup_guest(struct pvvfd *d, unsigned int i)
+{
+	struct pvvfd_guest *g = &d->guests[i];
+	struct pvvf_guest_params params = { 0 };
+	int ret;
+
+	g->d = d;
+	g->opt = &d->opts.guests[i];
+	g->listen_src = -1;
+	g->conn_src = -1;
+	params.name = g->opt->name;
+	params.features = g->opt->features;
+	params.evq_depth = g->opt->evq_depth;
+	params.opaque = g;
+	g->core = pvvf_guest_create(d->core, &params);
+	if (!g->core) {
+		fprintf(stderr, "pvvfd: error: --guest %s: cannot create it\n", g->opt->name);
+		return -1;
+	}
+	d->num_guests++;
+	for (unsigned int v = 0; v < g->opt->num_vfs; v++)
+		if (setup_vf(d, g, &g->opt->vfs[v]))
+			return -1;
+	ret = pvvfd_guest_listen(d, g);
+	if (ret) {
+		fprintf(stderr, "pvvfd: error: --guest %s: cannot listen on %s: %s\n",
+			g->opt->name, g->opt->socket,
+			ret == -EADDRINUSE ? "another process serves it" : strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_fds(struct pvvfd *d)
+{
+	sigset_t mask;
+	int fd;
+
+	for (int i = 0; i < PVVFD_MAX_SRCS; i++)
+		d->srcs[i].fd = -1;
+	d->timer_src = d->signal_src = d->ctl_listen_src = -1;
+	d->armed_deadline = PVVF_NO_DEADLINE;
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -1;
+	/* A peer that closes its socket must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0 || (d->signal_src = pvvfd_src_add(d, PVVFD_SRC_SIGNAL, fd, EPOLLIN)) < 0)
+		return -1;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0 || (d->timer_src = pvvfd_src_add(d, PVVFD_SRC_TIMER, fd, EPOLLIN)) < 0)
+		return -1;
+	return 0;
+}
+
+static int setup(struct pvvfd *d)
+{
+	struct pvvf_core_params params = {
+		.drain_timeout_ns = d->opts.drain_timeout_ns,
+		.reset_ack_timeout_ns = d->opts.reset_ack_timeout_ns,
+	};
+	struct pvvf_core_cb cb = {
+		.log = pvvfd_journal_core,
+		.events_pending = core_events_pending,
+		.config_changed = core_config_changed,
+		.opaque = d,
+	};
+
+	if (setup_fds(d)) {
+		fprintf(stderr, "pvvfd: error: cannot set up epoll, signals or timer: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	d->core = pvvf_core_create(&params, &cb);
+	if (!d->core) {
+		fprintf(stderr, "pvvfd: error: cannot create the core\n");
+		return -1;
+	}
+	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
+		if (setup_pf(d, i))
+			return -1;
+	for (unsigned int i = 0; i < d->opts.num_guests; i++)
+		if (setup_guest(d, i))
+			return -1;
+	if (d->opts.control[0] && pvvfd_ctl_listen(d, d->opts.control))
+		return -1;
+	return 0;
+}
+
+/* Everything is released in reverse, also after a failed setup. */
+static void teardown(struct pvvfd *d)
+{
+	/* Disconnect first, so the core journals the orderly release. */
+	for (unsigned int i = 0; i < d->num_guests; i++)
+		pvvfd_guest_close(d, &d->guests[i]);
+	pvvfd_ctl_close_all(d);
+	for (unsigned int i = 0; i < d->num_guests; i++)
+		pvvf_guest_destroy(d->guests[i].core);
+	if (d->core)
+		pvvf_core_destroy(d->core);
+	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
+		if (d->pfs[i].sim)
+			pvvf_pf_sim_destroy(d->pfs[i].sim);
+	for (int i = 0; i < PVVFD_MAX_SRCS; i++) {
+		if (d->srcs[i].kind == PVVFD_SRC_TIMER ||
+		    d->srcs[i].kind == PVVFD_SRC_SIGNAL) {
+			int fd = d->srcs[i].fd;
+
+			pvvfd_src_del(d, i);
+			close(fd);
+		}
+	}
+	if (d->epfd >= 0)
+		close(d->epfd);
+}
+
+/* ---- the loop ---- */
+
+static void on_signal(struct pvvfd *d, struct pvvfd_src *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->fd, &si, sizeof(si)) == sizeof(si)) {
+		pvvfd_journal("daemon event=signal signo=%u", si.ssi_signo);
+		d->stopping = true;
+	}
+}
+
+static void on_timer(struct pvvfd_src *s)
+{
+	uint64_t expirations;
+
+	/* The tick in pvvfd_settle() does the work. */
+	if (read(s->fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		pvvfd_journal("daemon event=error what=timer-read errno=%d", errno);
+}
+
+static void handle(struct pvvfd *d, const struct epoll_event *ev)
+{
+	int idx = (int)(uint32_t)ev->data.u64;
+	struct pvvfd_src *s = &d->srcs[idx];
+
+	/* Gone since epoll_wait returned (same batch): drop the event. */
+	if (s->kind == PVVFD_SRC_FREE || s->gen != (uint32_t)(ev->data.u64 >> 32))
+		return;
+	switch (s->kind) {
+	case PVVFD_SRC_LISTEN:
+		pvvfd_guest_accept(d, s->guest);
+		break;
+	case PVVFD_SRC_CONN:
+		pvvfd_guest_dispatch(d, s->guest, ev->events);
+		break;
+	case PVVFD_SRC_WATCH:
+		pvvfd_guest_watch(d, s, ev->events);
+		break;
+	case PVVFD_SRC_TIMER:
+		on_timer(s);
+		break;
+	case PVVFD_SRC_SIGNAL:
+		on_signal(d, s);
+		break;
+	case PVVFD_SRC_CTL_LISTEN:
+		pvvfd_ctl_accept(d);
+		break;
+	case PVVFD_SRC_CTL_CONN:
+		pvvfd_ctl_input(d, s);
+		break;
+	case PVVFD_SRC_FREE:
+		break;
+	}
+}
+
+static int run(struct pvvfd *d)
+{
+	struct epoll_event evs[32];
+
+	pvvfd_settle(d);
+	while (!d->stopping) {
+		int n = epoll_wait(d->epfd, evs, 32, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			pvvfd_journal("daemon event=error what=epoll errno=%d", errno);
+			return -1;
+		}
+		/* Requests are timed against the last tick: make it now. */
+		pvvf_core_tick(d->core, pvvfd_now_ns());
+		for (int i = 0; i < n; i++) {
+			handle(d, &evs[i]);
+			pvvfd_settle(d);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pvvfd *d = &daemon_state;
+	char err[512];
+	int ret, status;
+
+	if (pvvfd_options_parse(&d->opts, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "pvvfd: error: %s\n", err);
+		return 2;
+	}
+	if (d->opts.help) {
+		pvvfd_usage(stdout);
+		return 0;
+	}
+	if (d->opts.version) {
+		printf("pvvfd %s (virtio_pvvf device ID %d)\n", PVVFD_VERSION,
+		       VIRTIO_ID_PVVF);
+		return 0;
+	}
+	ret = pvvfd_journal_open(d->opts.log_path);
+	if (ret) {
+		fprintf(stderr, "pvvfd: error: --log %s: %s\n", d->opts.log_path,
+			strerror(-ret));
+		return 2;
+	}
+	d->epfd = -1;
+	if (setup(d)) {
+		teardown(d);
+		pvvfd_journal_close();
+		return 1;
+	}
+	pvvfd_journal("daemon event=start pid=%d pfs=%u guests=%u", (int)getpid(),
+		      d->opts.num_pfs, d->opts.num_guests);
+	status = run(d) ? 1 : 0;
+	pvvfd_journal("daemon event=stop status=%d", status);
+	teardown(d);
+	pvvfd_journal_close();
+	return status;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pvvfd: the vhost-user back-end of virtio_pvvf.
+ *
+ * One process serves every guest: a single thread runs one epoll loop
+ * over each guest's listening and connected vhost-user sockets, the
+ * virtqueue kick eventfds libvhost-user asks it to watch, a timerfd for
+ * the core's next deadline, a signalfd and the control socket.  The core
+ * (host/lib) decides everything; this program only moves bytes between it
+ * and the virtqueues and never trusts a descriptor chain's shape.
+ */
+#ifndef PVVFD_H
+#define PVVFD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libvhost-user.h"
+#include "pvvf_core.h"
+#include "pf_sim.h"
+#include "options.h"
+
+/*
+ * Every fd in the epoll set is a source; epoll carries its table index
+ * and a generation, so an event that was already queued when its source
+ * went away (same epoll_wait batch) is recognised and dropped.
+ */
+enum pvvfd_src_kind {
+	PVVFD_SRC_FREE,
+	PVVFD_SRC_LISTEN,	/* a guest's listening socket */
+	PVVFD_SRC_CONN,		/* a guest's vhost-user connection */
+	PVVFD_SRC_WATCH,	/* an fd libvhost-user watches (vring kick) */
+	PVVFD_SRC_TIMER,
+	PVVFD_SRC_SIGNAL,
+	PVVFD_SRC_CTL_LISTEN,
+	PVVFD_SRC_CTL_CONN,
+};
+
+struct pvvfd_guest;
+struct pvvfd_ctl_conn;
+
+struct pvvfd_src {
+	enum pvvfd_src_kind kind;
+	uint32_t gen;
+	int fd;
+	struct pvvfd_guest *guest;
+	struct pvvfd_ctl_conn *ctl;
+	vu_watch_cb cb;			/* PVVFD_SRC_WATCH */
+	void *cb_data;
+};
+
+struct pvvfd_pf {
+	const struct pvvfd_pf_opt *opt;
+	struct pvvf_pf_sim *sim;
+	struct pvvf_pf *pf;
+};
+
+struct pvvfd_guest {
+	VuDev vu;			/* first: libvhost-user hands it back */
+	struct pvvfd *d;
+	const struct pvvfd_guest_opt *opt;
+	struct pvvf_guest *core;
+	int listen_src;			/* source index */
+	int conn_src;			/* -1 when no frontend is connected */
+	bool vu_ready;			/* vu_init succeeded, vu_deinit pending */
+	bool broken;			/* drop the link after this callback */
+	const char *broken_reason;	/* journaled with the disconnect */
+	uint64_t features;		/* as set by the frontend */
+	uint32_t started;		/* bit per started virtqueue */
+	bool events_dirty;		/* the core has events to deliver */
+	bool config_dirty;		/* config change notification owed */
+};
+
+#define PVVFD_MAX_SRCS	(PVVFD_MAX_GUESTS * 8 + 32)
+
+struct pvvfd {
+	struct pvvfd_options opts;
+	struct pvvf_core *core;
+	struct pvvfd_pf pfs[PVVFD_MAX_PFS];
+	struct pvvfd_guest guests[PVVFD_MAX_GUESTS];
+	unsigned int num_guests;
+	int epfd;
+	int timer_src;
+	int signal_src;
+	int ctl_listen_src;
+	uint64_t armed_deadline;
+	bool stopping;
+	struct pvvfd_src srcs[PVVFD_MAX_SRCS];
+};
+
+/* journal.c: one line per decision, event and connection */
+int pvvfd_journal_open(const char *path);
+void pvvfd_journal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pvvfd_journal_core(void *opaque, const char *line);
+void pvvfd_journal_close(void);
+
+/* main.c: sources and time */
+int pvvfd_src_add(struct pvvfd *d, enum pvvfd_src_kind kind, int fd,
+		  uint32_t events);
+int pvvfd_src_mod(struct pvvfd *d, int idx, uint32_t events);
+void pvvfd_src_del(struct pvvfd *d, int idx);
+int pvvfd_src_find_watch(struct pvvfd *d, struct pvvfd_guest *g, int fd);
+uint64_t pvvfd_now_ns(void);
+/* After any call into the core: deliver what it queued, re-arm the timer. */
+void pvvfd_settle(struct pvvfd *d);
+
+/* vhost.c: one guest's vhost-user link */
+int pvvfd_guest_listen(struct pvvfd *d, struct pvvfd_guest *g);
+void pvvfd_guest_accept(struct pvvfd *d, struct pvvfd_guest *g);
+void pvvfd_guest_dispatch(struct pvvfd *d, struct pvvfd_guest *g,
+			  uint32_t events);
+void pvvfd_guest_watch(struct pvvfd *d, struct pvvfd_src *src,
+		       uint32_t events);
+void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
+		      const char *reason);
+void pvvfd_guest_flush(struct pvvfd_guest *g);
+void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g);
+
+/* ctl.c: the control socket */
+int pvvfd_ctl_listen(struct pvvfd *d, const char *path);
+void pvvfd_ctl_accept(struct pvvfd *d);
+void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src);
+void pvvfd_ctl_close_all(struct pvvfd *d);
+
+/* a listening unix socket at @path; refuses one that is in use */
+int pvvfd_unix_listen(const char *path);
+
+#endif /* PVVFD_H */

@@ -1,0 +1,164 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# pvvfd tests that need no QEMU: argument and configuration errors, start
+# up, the control socket, stale and busy sockets, clean shutdown.
+# Usage: run.sh PATH_TO_PVVFD
+set -uo pipefail
+pvvfd=${1:?usage: run.sh PATH_TO_PVVFD}
+here=$(cd "$(dirname "$0")" && pwd)
+ctl="/usr/bin/python3 $here/ctl.py"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+
+# expect CODE REGEX ARGS...: exit status CODE and stderr matching REGEX
+expect() {
+	local code=$1 re=$2 rc
+	shift 2
+	"$pvvfd" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc -eq "$code" ] && grep -Eq -- "$re" "$tmp/err" "$tmp/out"; then
+		ok "exit $code /$re/: $*"
+	else
+		not_ok "expected exit $code and /$re/, got $rc: $*"
+		sed 's/^/#   /' "$tmp/err" "$tmp/out" | head -n 5
+	fi
+}
+
+wait_for() {	# wait_for PATH: a socket appears
+	for _ in $(seq 100); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+S=$tmp/a.sock
+PF=sim:id=pf0,vfs=8
+G="name=a,socket=$S,vf=pf0:0@0000:00:1c.0/00.0"
+
+# ---- arguments ----
+expect 0 'usage: pvvfd' --help
+expect 0 'pvvfd [0-9.]+ \(virtio_pvvf device ID 63\)' --version
+expect 2 'no PF' 
+expect 2 'no guest' --pf "$PF"
+expect 2 'unknown option --frob' --frob --pf "$PF" --guest "$G"
+expect 2 '--guest needs a value' --pf "$PF" --guest
+expect 2 "bad value for vfs" --pf sim:id=pf0,vfs=0 --guest "$G"
+expect 2 "bad value for vfs" --pf sim:id=pf0,vfs=4097 --guest "$G"
+expect 2 "unknown PF back-end 'vfio'" --pf vfio:id=pf0,vfs=8 --guest "$G"
+expect 2 'unknown key' --pf sim:id=pf0,vfs=8,colour=red --guest "$G"
+expect 2 'id= is required' --pf sim:vfs=8 --guest "$G"
+expect 2 'id=pf0 given twice' --pf "$PF" --pf "$PF" --guest "$G"
+expect 2 'bad value for pasid-width' --pf sim:id=pf0,vfs=8,pasid-width=21 --guest "$G"
+expect 2 'no --pf with id=pf1' --pf "$PF" --guest "name=a,socket=$S,vf=pf1:0@00:01.0"
+expect 2 'pf0 has 8 VFs' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:8@00:01.0"
+expect 2 'bad locator' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@0000:00:20.0"
+expect 2 'bad locator' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@0000:00:01.8"
+expect 2 'bad locator' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@0000:100:01.0"
+expect 2 'bad locator' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@0000:00:"
+expect 2 'bad locator' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@0000:00:01.0//02.0"
+expect 2 'bad locator' --pf "$PF" \
+	--guest "name=a,socket=$S,vf=pf0:0@00:01.0/01.0/01.0/01.0/01.0/01.0/01.0/01.0/01.0"
+expect 2 'cap= must be' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@00:01.0+cap=0x101"
+expect 2 'cap= must be' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@00:01.0+cap=0xfec"
+expect 2 'id= must be' --pf "$PF" --guest "name=a,socket=$S,vf=pf0:0@00:01.0+id=1af4"
+expect 2 'socket= is required' --pf "$PF" --guest "name=a,vf=pf0:0@00:01.0"
+expect 2 'name=a given twice' --pf "$PF" --guest "$G" --guest "name=a,socket=$tmp/b.sock"
+expect 2 "also guest a's" --pf "$PF" --guest "$G" --guest "name=b,socket=$S"
+expect 2 'VF pf0:0 is given to guest a and to guest b' --pf "$PF" --guest "$G" \
+	--guest "name=b,socket=$tmp/b.sock,vf=pf0:0@00:02.0"
+expect 2 'features= takes' --pf "$PF" --guest "$G,features=magic"
+expect 2 '--log /nonexistent/dir/j' --log /nonexistent/dir/j --pf "$PF" --guest "$G"
+printf 'pf %s\n# a comment\n\nguest name=a,socket=%s,vf=pf0:0@zz\n' "$PF" "$S" >"$tmp/bad.conf"
+expect 2 "bad.conf:4: .*bad locator" --config "$tmp/bad.conf"
+expect 2 'No such file' --config "$tmp/missing.conf"
+# nothing of the failed runs is left behind
+[ ! -e "$S" ] && ok "no socket left by failed runs" || not_ok "a failed run left $S"
+
+# ---- a running daemon ----
+printf 'pf %s,pri-capacity=64\nguest %s\nguest name=b,socket=%s,vf=pf0:1@00:02.0+id=1af4:1044+cap=0x100\ncontrol %s\n' \
+	"$PF" "$G" "$tmp/b.sock" "$tmp/ctl" >"$tmp/good.conf"
+"$pvvfd" --config "$tmp/good.conf" --log "$tmp/journal" 2>"$tmp/daemon.err" &
+pid=$!
+pids+=("$pid")
+if wait_for "$tmp/ctl" && [ -S "$S" ] && [ -S "$tmp/b.sock" ]; then
+	ok "daemon listens on both guest sockets and the control socket"
+else
+	not_ok "daemon did not come up"; cat "$tmp/daemon.err"
+fi
+$ctl "$tmp/ctl" dump >"$tmp/dump"
+if grep -q '^pf name=pf0 pf_id=0x1 num_vfs=8 ' "$tmp/dump" &&
+	grep -q '^guest name=a .*link=down driver=down .*num_vfs=1' "$tmp/dump" &&
+	grep -q '^vf pf=pf0 index=1 guest=b slot=0 ' "$tmp/dump" &&
+	tail -n1 "$tmp/dump" | grep -qx ok; then
+	ok "dump shows PFs, guests and VFs"
+else
+	not_ok "dump"; sed 's/^/#   /' "$tmp/dump"
+fi
+if $ctl "$tmp/ctl" 'inject pf=pf0 vf=0 n=2' >"$tmp/r" && grep -q '^issued=' "$tmp/r"; then
+	ok "inject answers issued="
+else
+	not_ok "inject"; cat "$tmp/r"
+fi
+for bad in 'inject pf=pf0 vf=8' 'inject pf=nope vf=0' 'fault pf=pf0 vf=0 bits=zz' 'frob' 'dump x'; do
+	if $ctl "$tmp/ctl" "$bad" >"$tmp/r"; then
+		# dump ignores arguments: only the real errors must fail
+		[ "$bad" = 'dump x' ] && ok "ctl '$bad' accepted" || { not_ok "ctl '$bad' did not fail"; cat "$tmp/r"; }
+	else
+		grep -q '^error msg=' "$tmp/r" && ok "ctl '$bad' fails with error msg=" || not_ok "ctl '$bad' output"
+	fi
+done
+grep -q '^ts=[0-9.]* ctl cmd=inject pf=pf0 vf=0 result=ok' "$tmp/journal" &&
+	ok "control commands are journaled" || not_ok "no ctl line in the journal"
+
+# a second daemon must not steal a live socket
+expect 1 'another process serves it' --pf "$PF" --guest "$G"
+[ -S "$S" ] && ok "the live socket survived" || not_ok "the second daemon removed $S"
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ $rc -eq 0 ] && ok "SIGTERM: exit 0" || not_ok "SIGTERM: exit $rc"
+[ ! -e "$S" ] && [ ! -e "$tmp/b.sock" ] && [ ! -e "$tmp/ctl" ] &&
+	ok "sockets removed on shutdown" || not_ok "sockets left after shutdown"
+grep -q 'daemon event=start pid=' "$tmp/journal" && grep -q 'daemon event=stop status=0' "$tmp/journal" &&
+	ok "start and stop are journaled" || not_ok "journal lacks start/stop"
+# every journal line is "ts=N.N KIND key=value..."
+if awk '$1 !~ /^ts=[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]$/ || $2 ~ /=/ { bad = 1 }
+	{ for (i = 3; i <= NF; i++) if ($i !~ /^[a-z_]+=[^ ]*$/) bad = 1 }
+	END { exit bad }' "$tmp/journal"; then
+	ok "journal lines parse as ts KIND key=value..."
+else
+	not_ok "journal format"; head -n 20 "$tmp/journal" | sed 's/^/#   /'
+fi
+
+# a stale socket (daemon killed) is replaced
+"$pvvfd" --pf "$PF" --guest "$G" --log "$tmp/j2" &
+pid=$!
+wait_for "$S"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+"$pvvfd" --pf "$PF" --guest "$G" --log "$tmp/j2" &
+pid=$!
+pids+=("$pid")
+sleep 0.3
+if kill -0 "$pid" 2>/dev/null && [ -S "$S" ]; then
+	ok "a stale socket is replaced"
+else
+	not_ok "restart over a stale socket failed"
+fi
+kill -INT "$pid"; wait "$pid"
+[ $? -eq 0 ] && ok "SIGINT: exit 0" || not_ok "SIGINT exit status"
+
+echo "pvvfd: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * One guest's vhost-user link: libvhost-user callbacks, the request
+ * queue, the event queue and configuration space.
+ *
+ * The guest is hostile.  libvhost-user checks descriptor chains (bounds,
+ * loops, readable before writable); this file checks their sizes, copies
+ * requests out of guest memory once into a bounded buffer before the core
+ * looks at them, and returns every element it takes through complete().
+ * The frontend (QEMU) is trusted to speak vhost-user, but a message that
+ * would make libvhost-user exit or overflow is refused anyway.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "pvvfd.h"
+
+/*
+ * Above every request and reply size of the protocol: a chain longer than
+ * this gets the answer its true length would get (BAD_LENGTH, or
+ * BAD_OPCODE first), because the core only compares lengths against the
+ * opcode's exact sizes.
+ */
+#define PVVFD_REQ_MAX		256
+#define PVVFD_RESP_MAX		256
+#define PVVFD_DEVICE_FEATURES	0xffffffULL	/* device-specific bits 0..23 */
+
+_Static_assert(PVVFD_REQ_MAX > sizeof(struct virtio_pvvf_req_event_ack),
+	       "request buffer too small");
+_Static_assert(PVVFD_RESP_MAX > sizeof(struct virtio_pvvf_resp_get_vf),
+	       "reply buffer too small");
+
+static struct pvvfd_guest *to_guest(VuDev *dev)
+{
+	return (struct pvvfd_guest *)((char *)dev -
+				      offsetof(struct pvvfd_guest, vu));
+}
+
+/* Journal values hold no spaces. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (*s == ' ' || *s == '\n' || *s == '\t')
+			*s = '_';
+}
+
+/* ---- scatter/gather ---- */
+
+static size_t iov_size(const struct iovec *iov, unsigned int n)
+{
+	size_t len = 0;
+
+	/* at most VIRTQUEUE_MAX_SIZE descriptors of < 4 GiB: no overflow */
+	for (unsigned int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	return len;
+}
+
+static void iov_to_buf(const struct iovec *iov, unsigned int n, void *buf,
+		       size_t len)
+{
+	size_t done = 0;
+
+	for (unsigned int i = 0; i < n && done < len; i++) {
+		size_t c = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+
+		memcpy((char *)buf + done, iov[i].iov_base, c);
+		done += c;
+	}
+}
+
+static void buf_to_iov(const struct iovec *iov, unsigned int n,
+		       const void *buf, size_t len)
+{
+	size_t done = 0;
+
+	for (unsigned int i = 0; i < n && done < len; i++) {
+		size_t c = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+
+		memcpy(iov[i].iov_base, (const char *)buf + done, c);
+		done += c;
+	}
+}
+
+/* The one way an element goes back to the driver. */
+static void complete(VuDev *dev, VuVirtq *vq, VuVirtqElement *elem,
+		     unsigned int len)
+{
+	vu_queue_push(dev, vq, elem, len);
+	vu_queue_notify(dev, vq);
+	free(elem);
+}
+
+/* ---- request queue ---- */
+
+/* Returns the used length; the core has written that much of the reply. */
+static unsigned int request_one(struct pvvfd_guest *g, VuVirtqElement *elem)
+{
+	uint8_t req[PVVFD_REQ_MAX];
+	uint8_t resp[PVVFD_RESP_MAX];
+	size_t req_len = iov_size(elem->out_sg, elem->out_num);
+	size_t resp_cap = iov_size(elem->in_sg, elem->in_num);
+	size_t used;
+
+	if (req_len > sizeof(req))
+		req_len = sizeof(req);
+	if (resp_cap > sizeof(resp))
+		resp_cap = sizeof(resp);
+	/* One snapshot of guest memory; the core never sees the ring. */
+	iov_to_buf(elem->out_sg, elem->out_num, req, req_len);
+	memset(resp, 0, sizeof(resp));
+	used = pvvf_guest_request(g->core, req, req_len, resp, resp_cap);
+	if (used > resp_cap) {
+		pvvfd_journal("conn guest=%s event=error what=core-reply-overrun used=%zu cap=%zu",
+			      g->opt->name, used, resp_cap);
+		used = 0;
+	}
+	buf_to_iov(elem->in_sg, elem->in_num, resp, used);
+	return used;
+}
+
+static void request_queue(VuDev *dev, int qidx)
+{
+	struct pvvfd_guest *g = to_guest(dev);
+	VuVirtq *vq = vu_get_queue(dev, qidx);
+	VuVirtqElement *elem;
+
+	while (!g->broken && (elem = vu_queue_pop(dev, vq, sizeof(*elem))))
+		complete(dev, vq, elem, request_one(g, elem));
+}
+
+/* ---- event queue ---- */
+
+static void event_queue(VuDev *dev, int qidx)
+{
+	(void)qidx;
+	/* New buffers: deliver what the core holds once the kick is done. */
+	to_guest(dev)->events_dirty = true;
+}
+
+/*
+ * Fill event buffers while the core has events and the driver has
+ * buffers.  Without buffers the events stay in the core, which merges
+ * them (docs/spec.md 6.9.1).  A buffer that cannot hold an event goes
+ * back with used length 0 (the driver ignores it, 6.9.3).
+ */
+static void deliver_events(struct pvvfd_guest *g)
+{
+	VuDev *dev = &g->vu;
+	VuVirtq *vq = vu_get_queue(dev, VIRTIO_PVVF_VQ_EVENT);
+	struct virtio_pvvf_event ev;
+	VuVirtqElement *elem;
+
+	while (!g->broken && pvvf_guest_events_pending(g->core)) {
+		elem = vu_queue_pop(dev, vq, sizeof(*elem));
+		if (!elem)
+			return;
+		if (elem->out_num ||
+		    iov_size(elem->in_sg, elem->in_num) < sizeof(ev)) {
+			pvvfd_journal("conn guest=%s event=bad-event-buffer readable=%u writable=%zu",
+				      g->opt->name, elem->out_num,
+				      iov_size(elem->in_sg, elem->in_num));
+			complete(dev, vq, elem, 0);
+			continue;
+		}
+		if (!pvvf_guest_event_pop(g->core, &ev)) {
+			/* Nothing after all: the buffer was never used. */
+			vu_queue_unpop(dev, vq, elem, 0);
+			free(elem);
+			return;
+		}
+		buf_to_iov(elem->in_sg, elem->in_num, &ev, sizeof(ev));
+		complete(dev, vq, elem, sizeof(ev));
+	}
+}
+
+void pvvfd_guest_flush(struct pvvfd_guest *g)
+{
+	if (!g->vu_ready || g->broken) {
+		/* No link: events wait in the core; config is read on demand. */
+		g->config_dirty = false;
+		return;
+	}
+	if (g->config_dirty) {
+		g->config_dirty = false;
+		if (g->vu.backend_fd != -1 &&
+		    (g->vu.protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_CONFIG)))
+			vu_config_change_msg(&g->vu);
+	}
+	if (g->events_dirty) {
+		g->events_dirty = false;
+		if (g->started & (1u << VIRTIO_PVVF_VQ_EVENT))
+			deliver_events(g);
+	}
+}
+
+/* ---- VuDevIface ---- */
+
+static uint64_t iface_get_features(VuDev *dev)
+{
+	/*
+	 * libvhost-user adds VIRTIO_F_VERSION_1 and the ring features.  No
+	 * VIRTIO_F_ACCESS_PLATFORM: libvhost-user has no IOTLB, so the device
+	 * must sit outside any IOMMU's translation (docs/spec.md 4).
+	 */
+	return (1ULL << VIRTIO_F_VERSION_1) |
+	       (1ULL << VHOST_USER_F_PROTOCOL_FEATURES) |
+	       pvvf_guest_offered_features(to_guest(dev)->core);
+}
+
+static void iface_set_features(VuDev *dev, uint64_t features)
+{
+	to_guest(dev)->features = features;
+}
+
+static uint64_t iface_get_protocol_features(VuDev *dev)
+{
+	(void)dev;
+	/* MQ and BACKEND_REQ (config change messages) are libvhost-user's own. */
+	return 1ULL << VHOST_USER_PROTOCOL_F_CONFIG;
+}
+
+static int iface_process_msg(VuDev *dev, VhostUserMsg *vmsg, int *do_reply)
+{
+	struct pvvfd_guest *g = to_guest(dev);
+
+	/*
+	 * libvhost-user reads end of file as an all-zero message and then
+	 * exit()s on its request, VHOST_USER_NONE: one frontend closing its
+	 * socket must not stop every guest's daemon.  Drop the link instead.
+	 */
+	if (vmsg->request == VHOST_USER_NONE) {
+		g->broken = true;
+		g->broken_reason = "closed";
+		*do_reply = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* The driver is up once a queue starts (DRIVER_OK), down when all stop. */
+static void iface_queue_set_started(VuDev *dev, int qidx, bool started)
+{
+	struct pvvfd_guest *g = to_guest(dev);
+	uint32_t before = g->started;
+	int ret;
+
+	if (qidx < 0 || qidx >= VIRTIO_PVVF_NUM_VQS)
+		return;
+	vu_set_queue_handler(dev, vu_get_queue(dev, qidx),
+			     !started ? NULL :
+			     qidx == VIRTIO_PVVF_VQ_REQUEST ? request_queue :
+			     event_queue);
+	if (started)
+		g->started |= 1u << qidx;
+	else
+		g->started &= ~(1u << qidx);
+
+	if (!before && g->started) {
+		ret = pvvf_guest_ack_features(g->core,
+					      g->features & PVVFD_DEVICE_FEATURES);
+		if (ret) {
+			pvvfd_journal("conn guest=%s event=bad-features features=0x%llx",
+				      g->opt->name, (unsigned long long)g->features);
+			g->broken = true;
+			g->broken_reason = "bad-features";
+			return;
+		}
+		pvvf_guest_connect(g->core);
+		pvvfd_journal("conn guest=%s event=driver-up features=0x%llx",
+			      g->opt->name, (unsigned long long)g->features);
+	} else if (before && !g->started) {
+		pvvf_guest_disconnect(g->core);
+		pvvfd_journal("conn guest=%s event=driver-down reason=queues-stopped",
+			      g->opt->name);
+	}
+	if (started && qidx == VIRTIO_PVVF_VQ_EVENT)
+		g->events_dirty = true;
+}
+
+static int iface_get_config(VuDev *dev, uint8_t *config, uint32_t len)
+{
+	struct pvvfd_guest *g = to_guest(dev);
+	struct virtio_pvvf_config cfg;
+
+	/* @len comes from the frontend; the config is 8 bytes. */
+	if (len > sizeof(cfg)) {
+		pvvfd_journal("conn guest=%s event=bad-config-read len=%u",
+			      g->opt->name, len);
+		return -1;
+	}
+	pvvf_guest_get_config(g->core, &cfg);
+	memcpy(config, &cfg, len);
+	return 0;
+}
+
+static int iface_set_config(VuDev *dev, const uint8_t *data, uint32_t offset,
+			    uint32_t size, uint32_t flags)
+{
+	(void)data;
+	(void)flags;
+	/*
+	 * Read-only (docs/spec.md 5.1): the write is ignored.  An error here
+	 * would make libvhost-user drop the whole link.
+	 */
+	pvvfd_journal("conn guest=%s event=config-write-ignored offset=%u size=%u",
+		      to_guest(dev)->opt->name, offset, size);
+	return 0;
+}
+
+static const VuDevIface pvvfd_iface = {
+	.get_features = iface_get_features,
+	.set_features = iface_set_features,
+	.get_protocol_features = iface_get_protocol_features,
+	.process_msg = iface_process_msg,
+	.queue_set_started = iface_queue_set_started,
+	.get_config = iface_get_config,
+	.set_config = iface_set_config,
+};
+
+/* ---- libvhost-user plumbing ---- */
+
+static void link_panic(VuDev *dev, const char *err)
+{
+	struct pvvfd_guest *g = to_guest(dev);
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%s", err);
+	sanitize(msg);
+	pvvfd_journal("conn guest=%s event=link-error what=%s", g->opt->name, msg);
+	g->broken = true;
+	g->broken_reason = "link-error";
+}
+
+static uint32_t watch_to_epoll(int cond)
+{
+	return (cond & VU_WATCH_IN ? EPOLLIN : 0) |
+	       (cond & VU_WATCH_OUT ? EPOLLOUT : 0) |
+	       (cond & VU_WATCH_PRI ? EPOLLPRI : 0);
+}
+
+static int epoll_to_watch(uint32_t ev)
+{
+	return (ev & EPOLLIN ? VU_WATCH_IN : 0) |
+	       (ev & EPOLLOUT ? VU_WATCH_OUT : 0) |
+	       (ev & EPOLLPRI ? VU_WATCH_PRI : 0) |
+	       (ev & EPOLLERR ? VU_WATCH_ERR : 0) |
+	       (ev & EPOLLHUP ? VU_WATCH_HUP : 0);
+}
+
+static void vu_set_watch(VuDev *dev, int fd, int cond, vu_watch_cb cb,
+			 void *data)
+{
+	struct pvvfd_guest *g = to_guest(dev);
+	struct pvvfd *d = g->d;
+	int idx = pvvfd_src_find_watch(d, g, fd);
+
+	if (idx >= 0) {
+		if (pvvfd_src_mod(d, idx, watch_to_epoll(cond)))
+			link_panic(dev, "cannot update watch");
+	} else {
+		idx = pvvfd_src_add(d, PVVFD_SRC_WATCH, fd, watch_to_epoll(cond));
+		if (idx < 0) {
+			link_panic(dev, "cannot watch fd");
+			return;
+		}
+		d->srcs[idx].guest = g;
+	}
+	d->srcs[idx].cb = cb;
+	d->srcs[idx].cb_data = data;
+}
+
+static void vu_remove_watch(VuDev *dev, int fd)
+{
+	struct pvvfd_guest *g = to_guest(dev);
+	int idx = pvvfd_src_find_watch(g->d, g, fd);
+
+	if (idx >= 0)
+		pvvfd_src_del(g->d, idx);
+}
+
+void pvvfd_guest_watch(struct pvvfd *d, struct pvvfd_src *src,
+		       uint32_t events)
+{
+	struct pvvfd_guest *g = src->guest;
+
+	src->cb(&g->vu, epoll_to_watch(events), src->cb_data);
+	if (g->broken)
+		pvvfd_guest_drop(d, g, g->broken_reason);
+}
+
+/* ---- connection lifecycle ---- */
+
+int pvvfd_unix_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, probe, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		/* Remove a stale socket, never a live one or another file. */
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe < 0)
+			return -errno;
+		err = connect(probe, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
+		close(probe);
+		if (!err)
+			return -EADDRINUSE;
+		if (err != ECONNREFUSED)
+			return -err;
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+int pvvfd_guest_listen(struct pvvfd *d, struct pvvfd_guest *g)
+{
+	int fd = pvvfd_unix_listen(g->opt->socket);
+
+	if (fd < 0)
+		return fd;
+	g->listen_src = pvvfd_src_add(d, PVVFD_SRC_LISTEN, fd, EPOLLIN);
+	if (g->listen_src < 0) {
+		close(fd);
+		unlink(g->opt->socket);
+		return -ENOSPC;
+	}
+	d->srcs[g->listen_src].guest = g;
+	return 0;
+}
+
+void pvvfd_guest_accept(struct pvvfd *d, struct pvvfd_guest *g)
+{
+	int fd = accept4(d->srcs[g->listen_src].fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			pvvfd_journal("conn guest=%s event=accept-failed errno=%d",
+				      g->opt->name, errno);
+		return;
+	}
+	/* One frontend per guest; a second one is turned away. */
+	if (g->conn_src >= 0) {
+		pvvfd_journal("conn guest=%s event=refused reason=busy", g->opt->name);
+		close(fd);
+		return;
+	}
+	g->broken = false;
+	g->started = 0;
+	g->features = 0;
+	if (!vu_init(&g->vu, VIRTIO_PVVF_NUM_VQS, fd, link_panic, NULL,
+		     vu_set_watch, vu_remove_watch, &pvvfd_iface)) {
+		pvvfd_journal("conn guest=%s event=refused reason=vu-init-failed",
+			      g->opt->name);
+		close(fd);
+		return;
+	}
+	g->vu_ready = true;
+	g->conn_src = pvvfd_src_add(d, PVVFD_SRC_CONN, fd, EPOLLIN);
+	if (g->conn_src < 0) {
+		vu_deinit(&g->vu);	/* closes fd */
+		g->vu_ready = false;
+		pvvfd_journal("conn guest=%s event=refused reason=no-slot", g->opt->name);
+		return;
+	}
+	d->srcs[g->conn_src].guest = g;
+	pvvfd_journal("conn guest=%s event=connect", g->opt->name);
+}
+
+void pvvfd_guest_dispatch(struct pvvfd *d, struct pvvfd_guest *g,
+			  uint32_t events)
+{
+	if (events & EPOLLIN) {
+		if (!vu_dispatch(&g->vu)) {
+			pvvfd_guest_drop(d, g, "closed");
+			return;
+		}
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		pvvfd_guest_drop(d, g, "hangup");
+		return;
+	}
+	if (g->broken)
+		pvvfd_guest_drop(d, g, g->broken_reason);
+}
+
+/*
+ * The frontend went away (or misbehaved): release everything the guest
+ * held through the core, forget the link, keep listening.
+ */
+void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
+		      const char *reason)
+{
+	if (g->conn_src < 0)
+		return;
+	if (pvvf_guest_connected(g->core))
+		pvvf_guest_disconnect(g->core);
+	g->started = 0;
+	pvvfd_src_del(d, g->conn_src);
+	g->conn_src = -1;
+	if (g->vu_ready) {
+		vu_deinit(&g->vu);	/* removes its watches, closes the socket */
+		g->vu_ready = false;
+	}
+	g->broken = false;
+	g->events_dirty = false;
+	g->config_dirty = false;
+	pvvfd_journal("conn guest=%s event=disconnect reason=%s", g->opt->name,
+		      reason);
+}
+
+void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g)
+{
+	pvvfd_guest_drop(d, g, "shutdown");
+	if (g->listen_src >= 0) {
+		int fd = d->srcs[g->listen_src].fd;
+
+		pvvfd_src_del(d, g->listen_src);
+		close(fd);
+		unlink(g->opt->socket);
+		g->listen_src = -1;
+	}
+}
