@@ -108,7 +108,9 @@ uint64_t pvvf_core_tick(struct pvvf_core *core, uint64_t now_ns)
 		if (pf->gone)
 			continue;
 		next = pvvf_min(next, pf->ops->poll(pf->ctx, core->now));
-		if (pf->reset_pending && pf->reset_deadline <= core->now)
+		/* every waiter acked or left, or the deadline passed */
+		if (pf->reset_pending &&
+		    (pf->reset_acks == 0 || pf->reset_deadline <= core->now))
 			pvvf_pf_reset_run(pf);
 		if (pf->reset_pending)
 			next = pvvf_min(next, pf->reset_deadline);
