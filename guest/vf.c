@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvvf: the VF registry - discovery, locators, attach/detach, host events,
+ * and the lifetime of per-VF data.
+ *
+ * A VF is found from its descriptor's locator: a PCI segment, a root bus
+ * number fixed by firmware, and the devfn of every hop below it.  pvvf
+ * compares that path with each guest function's own path up to its root
+ * bus, so guest bus numbering does not matter.  Per-VF data lives in a
+ * module-owned xarray keyed by the pci_dev, never in the VF's drvdata.
+ */
+#include <linux/device.h>
+#include <linux/kobject.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/virtio.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+DEFINE_MUTEX(pvvf_devs_lock);		/* pvvf_devs; bus notifier vs probe */
+LIST_HEAD(pvvf_devs);			/* probed devices */
+static DEFINE_XARRAY(pvvf_vfs);		/* pci_dev -> struct pvvf_vf */
+
+/* ---- lookup and lifetime ---- */
+
+struct pvvf_vf *pvvf_vf_get(struct pci_dev *pdev)
+{
+	struct pvvf_vf *vf;
+
+	rcu_read_lock();
+	vf = xa_load(&pvvf_vfs, (unsigned long)pdev);
+	if (vf && !kref_get_unless_zero(&vf->ref))
+		vf = NULL;
+	rcu_read_unlock();
+	return vf;
+}
+
+static void pvvf_vf_release(struct kref *ref)
+{
+	struct pvvf_vf *vf = container_of(ref, struct pvvf_vf, ref);
+
+	pci_dev_put(vf->pdev);
+	kfree_rcu(vf, rcu);
+}
+
+void pvvf_vf_put(struct pvvf_vf *vf)
+{
+	kref_put(&vf->ref, pvvf_vf_release);
+}
+
+/* The slot's VF with a reference, or NULL. */
+static struct pvvf_vf *pvvf_slot_vf_get(struct pvvf_dev *pv, u32 slot)
+{
+	struct pvvf_vf *vf = NULL;
+
+	mutex_lock(&pv->table_lock);
+	if (slot < pv->num_vfs && pv->slots[slot].vf) {
+		vf = pv->slots[slot].vf;
+		kref_get(&vf->ref);
+	}
+	mutex_unlock(&pv->table_lock);
+	return vf;
+}
+
+/* ---- locators ---- */
+
+/* The function's own path from its root bus, as a descriptor states it. */
+static bool pvvf_locator_matches(struct pci_dev *pdev,
+				 const struct pvvf_vf_desc *d)
+{
+	struct pci_bus *bus = pdev->bus;
+	int hop = d->path_len - 1;
+
+	if (d->path[hop] != pdev->devfn)
+		return false;
+	while (!pci_is_root_bus(bus)) {
+		if (--hop < 0 || !bus->self || d->path[hop] != bus->self->devfn)
+			return false;
+		bus = bus->parent;
+	}
+	return hop == 0 && bus->number == d->root_bus &&
+	       pci_domain_nr(bus) == d->segment;
+}
+
+static void pvvf_order_caps_of(struct pvvf_dev *pv,
+			       const struct pvvf_vf_desc *d,
+			       struct pvvf_order_caps *caps)
+{
+	const u64 pasid_ops = BIT_ULL(VIRTIO_PVVF_OP_PASID_ENABLE) |
+			      BIT_ULL(VIRTIO_PVVF_OP_PASID_DISABLE);
+	const u64 pri_ops = BIT_ULL(VIRTIO_PVVF_OP_PRI_ENABLE) |
+			    BIT_ULL(VIRTIO_PVVF_OP_PRI_DISABLE) |
+			    BIT_ULL(VIRTIO_PVVF_OP_PRI_RESET);
+
+	memset(caps, 0, sizeof(*caps));
+	caps->pasid = pv->has_pasid && (d->flags & VIRTIO_PVVF_VF_F_PASID) &&
+		      (pv->opcodes & pasid_ops) == pasid_ops;
+	caps->pri = pv->has_pri && (d->flags & VIRTIO_PVVF_VF_F_PRI) &&
+		    (pv->opcodes & pri_ops) == pri_ops;
+	caps->pasid_features = d->pasid_features;
+	caps->pri_capacity = d->pri_capacity;
+	caps->ats_stu = d->ats_stu;
+}
+
+/* ---- attach and detach, under pv->table_lock ---- */
+
+static void pvvf_vf_uevent(struct pvvf_vf *vf, const char *what)
+{
+	char event[32], slot[24];
+	char *envp[3];
+
+	envp[0] = event;
+	envp[1] = slot;
+	envp[2] = NULL;
+	snprintf(event, sizeof(event), "PVVF_EVENT=%s", what);
+	snprintf(slot, sizeof(slot), "PVVF_SLOT=%u", vf->slot);
+	kobject_uevent_env(&vf->pdev->dev.kobj, KOBJ_CHANGE, envp);
+}
+
+static struct pvvf_vf *pvvf_vf_alloc(struct pvvf_dev *pv, u32 slot,
+				     struct pci_dev *pdev)
+{
+	struct pvvf_order_caps caps;
+	struct pvvf_vf *vf;
+
+	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	if (!vf)
+		return NULL;
+	kref_init(&vf->ref);
+	vf->pdev = pci_dev_get(pdev);
+	vf->slot = slot;
+	vf->pv = pv;
+	vf->desc = pv->slots[slot].desc;
+	mutex_init(&vf->op_lock);
+	spin_lock_init(&vf->lock);
+	init_waitqueue_head(&vf->stop_wq);
+	pvvf_order_caps_of(pv, &vf->desc, &caps);
+	pvvf_order_init(&vf->order, &caps);
+	/* Unknown until GET_STATE: no operation before the first sync. */
+	vf->order.stale = true;
+	return vf;
+}
+
+static int pvvf_vf_attach(struct pvvf_dev *pv, u32 slot, struct pci_dev *pdev)
+{
+	struct pvvf_vf *vf = pvvf_vf_alloc(pv, slot, pdev);
+	int err;
+
+	if (!vf)
+		return -ENOMEM;
+	err = xa_insert(&pvvf_vfs, (unsigned long)pdev, vf, GFP_KERNEL);
+	if (err)
+		goto err_put;
+	vf->link = device_link_add(&pdev->dev, &pv->vdev->dev, 0);
+	if (!vf->link) {
+		err = -EINVAL;
+		goto err_erase;
+	}
+	err = device_add_group(&pdev->dev, &pvvf_vf_group);
+	if (err)
+		goto err_link;
+	pv->slots[slot].vf = vf;
+	pci_info(pdev, "pvvf: VF %u of PF %#llx (slot %u)\n",
+		 vf->desc.vf_index, vf->desc.pf_id, slot);
+	pvvf_vf_uevent(vf, "attached");
+	pvvf_notify(PVVF_EVENT_ATTACHED, pdev);
+	return 0;
+
+err_link:
+	device_link_del(vf->link);
+err_erase:
+	xa_erase(&pvvf_vfs, (unsigned long)pdev);
+err_put:
+	pvvf_vf_put(vf);
+	return err;
+}
+
+static void pvvf_vf_detach(struct pvvf_dev *pv, u32 slot, const char *why)
+{
+	struct pvvf_vf *vf = pv->slots[slot].vf;
+
+	pv->slots[slot].vf = NULL;
+	xa_erase(&pvvf_vfs, (unsigned long)vf->pdev);
+	/* Wait for an operation in flight; later ones see no device. */
+	mutex_lock(&vf->op_lock);
+	spin_lock_irq(&vf->lock);
+	pvvf_order_detach(&vf->order);
+	spin_unlock_irq(&vf->lock);
+	vf->pv = NULL;
+	mutex_unlock(&vf->op_lock);
+	wake_up_all(&vf->stop_wq);
+
+	device_remove_group(&vf->pdev->dev, &pvvf_vf_group);
+	device_link_del(vf->link);
+	pci_info(vf->pdev, "pvvf: detached (%s)\n", why);
+	pvvf_vf_uevent(vf, "detached");
+	pvvf_notify(PVVF_EVENT_DETACHED, vf->pdev);
+	pvvf_vf_put(vf);
+}
+
+void pvvf_vf_detach_all(struct pvvf_dev *pv)
+{
+	u32 slot;
+
+	mutex_lock(&pv->table_lock);
+	for (slot = 0; slot < pv->num_vfs; slot++) {
+		if (pv->slots[slot].vf)
+			pvvf_vf_detach(pv, slot, "pvvf device removed");
+	}
+	mutex_unlock(&pv->table_lock);
+}
+
+/*
+ * Try every unattached slot against @pdev.  A locator that matches a
+ * function with other IDs is refused, once, with a log line.
+ */
+static bool pvvf_vf_try_attach(struct pvvf_dev *pv, struct pci_dev *pdev)
+{
+	struct pvvf_slot *s;
+	u32 slot;
+
+	for (slot = 0; slot < pv->num_vfs; slot++) {
+		s = &pv->slots[slot];
+		if (!s->valid || s->refused || s->vf ||
+		    !pvvf_locator_matches(pdev, &s->desc))
+			continue;
+		if (pdev->vendor != s->desc.vendor_id ||
+		    pdev->device != s->desc.device_id) {
+			pci_warn(pdev, "pvvf: slot %u names %04x:%04x, function is %04x:%04x; refused\n",
+				 slot, s->desc.vendor_id, s->desc.device_id,
+				 pdev->vendor, pdev->device);
+			s->refused = true;
+			continue;
+		}
+		if (pvvf_vf_get(pdev)) {
+			pci_warn(pdev, "pvvf: slot %u: already attached by another pvvf device\n",
+				 slot);
+			s->refused = true;
+			return false;
+		}
+		return !pvvf_vf_attach(pv, slot, pdev);
+	}
+	return false;
+}
+
+/* ---- GET_VF, GET_STATE ---- */
+
+static int pvvf_vf_fetch_desc(struct pvvf_dev *pv, u32 slot,
+			      struct pvvf_vf_desc *desc)
+{
+	struct virtio_pvvf_resp_get_vf reply;
+	struct pvvf_req req = {
+		.opcode = VIRTIO_PVVF_OP_GET_VF, .vf = slot, .reply = &reply,
+	};
+	int err;
+
+	err = pvvf_dev_request(pv, &req);
+	if (err)
+		return err;
+	return pvvf_proto_parse_vf_desc(&reply.desc, pv->has_cap_offset, desc);
+}
+
+static void pvvf_vf_notify_lost(struct pvvf_vf *vf, bool pasid, bool pri)
+{
+	if (pasid)
+		pvvf_notify(PVVF_EVENT_PASID_REVOKED, vf->pdev);
+	if (pri)
+		pvvf_notify(PVVF_EVENT_PRI_REVOKED, vf->pdev);
+}
+
+/**
+ * pvvf_vf_sync() - read a VF's state back from the host
+ * @pv: its device
+ * @vf: the VF
+ *
+ * Newly latched revocations are told to consumers.
+ * Return: 0, or the error of GET_STATE or of parsing its reply.
+ */
+int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf)
+{
+	struct virtio_pvvf_resp_state reply;
+	struct pvvf_req req = {
+		.opcode = VIRTIO_PVVF_OP_GET_STATE, .vf = vf->slot,
+		.reply = &reply,
+	};
+	struct pvvf_vf_state st;
+	bool pasid, pri, stopped;
+	int err;
+
+	err = pvvf_dev_request(pv, &req);
+	if (!err)
+		err = pvvf_proto_parse_state(&reply.state, &st);
+	if (err) {
+		dev_warn_ratelimited(&vf->pdev->dev, "pvvf: GET_STATE failed (%d)\n",
+				     err);
+		return err;
+	}
+	spin_lock_irq(&vf->lock);
+	pasid = vf->order.pasid_revoked;
+	pri = vf->order.pri_revoked;
+	pvvf_order_sync(&vf->order, &st);
+	pasid = !pasid && vf->order.pasid_revoked;
+	pri = !pri && vf->order.pri_revoked;
+	stopped = !pvvf_order_check_stopped(&vf->order);
+	spin_unlock_irq(&vf->lock);
+	pvvf_vf_notify_lost(vf, pasid, pri);
+	if (stopped)
+		wake_up_all(&vf->stop_wq);
+	return 0;
+}
+
+/* ---- the table scan ---- */
+
+static bool pvvf_desc_same_vf(const struct pvvf_vf_desc *a,
+			      const struct pvvf_vf_desc *b)
+{
+	return a->segment == b->segment && a->root_bus == b->root_bus &&
+	       a->path_len == b->path_len &&
+	       !memcmp(a->path, b->path, a->path_len) &&
+	       a->vendor_id == b->vendor_id && a->device_id == b->device_id &&
+	       a->pf_id == b->pf_id && a->vf_index == b->vf_index;
+}
+
+/* New values for an attached VF (PF_STATE with VALUES). */
+static void pvvf_vf_update_desc(struct pvvf_dev *pv, struct pvvf_vf *vf,
+				const struct pvvf_vf_desc *desc)
+{
+	struct pvvf_order_caps caps;
+
+	pvvf_order_caps_of(pv, desc, &caps);
+	spin_lock_irq(&vf->lock);
+	vf->desc = *desc;
+	pvvf_order_set_caps(&vf->order, &caps);
+	spin_unlock_irq(&vf->lock);
+}
+
+static void pvvf_scan_slot(struct pvvf_dev *pv, u32 slot)
+{
+	struct pvvf_slot *s = &pv->slots[slot];
+	struct pvvf_vf_desc desc;
+	int err;
+
+	err = pvvf_vf_fetch_desc(pv, slot, &desc);
+	if (err == -ENODEV || (err && s->vf)) {
+		if (s->vf)
+			pvvf_vf_detach(pv, slot, "slot emptied");
+		s->valid = false;
+		return;
+	}
+	if (err) {
+		if (!s->refused)
+			dev_warn(&pv->vdev->dev, "slot %u: descriptor refused (%d)\n",
+				 slot, err);
+		s->refused = true;
+		s->valid = false;
+		return;
+	}
+	if (s->vf && !pvvf_desc_same_vf(&s->desc, &desc)) {
+		/* docs/spec.md 5.1: a slot is never reused while running. */
+		if (!pv->allow_reuse)
+			dev_err(&pv->vdev->dev, "slot %u reused for another VF; refused\n",
+				slot);
+		pvvf_vf_detach(pv, slot, "slot changed");
+		s->refused = !pv->allow_reuse;
+	} else if (s->vf) {
+		pvvf_vf_update_desc(pv, s->vf, &desc);
+	}
+	s->desc = desc;
+	s->valid = true;
+}
+
+static void pvvf_scan_config(struct pvvf_dev *pv)
+{
+	struct pvvf_config cfg;
+	u32 slot;
+	int err;
+
+	err = pvvf_dev_read_config(pv, &cfg);
+	if (!err && !pv->allow_reuse)
+		err = pvvf_proto_check_num_vfs(pv->num_vfs, cfg.num_vfs);
+	if (err) {
+		dev_warn_ratelimited(&pv->vdev->dev,
+				     "config refused (%d): num_vfs kept at %u\n",
+				     err, pv->num_vfs);
+		return;
+	}
+	for (slot = cfg.num_vfs; slot < pv->num_vfs; slot++) {
+		if (pv->slots[slot].vf)
+			pvvf_vf_detach(pv, slot, "slot gone after reset");
+		memset(&pv->slots[slot], 0, sizeof(pv->slots[slot]));
+	}
+	WRITE_ONCE(pv->num_vfs, cfg.num_vfs);
+}
+
+/**
+ * pvvf_vf_scan() - re-read the VF table, attach what resolves, resync
+ * @pv: the device
+ *
+ * Runs at probe and restore, on a config change, and on RESYNC, VF_TABLE
+ * and malformed events.
+ */
+void pvvf_vf_scan(struct pvvf_dev *pv)
+{
+	struct pci_dev *pdev = NULL;
+	u32 slot;
+
+	mutex_lock(&pv->table_lock);
+	pvvf_scan_config(pv);
+	for (slot = 0; slot < pv->num_vfs && !READ_ONCE(pv->removing); slot++)
+		pvvf_scan_slot(pv, slot);
+	for_each_pci_dev(pdev)
+		pvvf_vf_try_attach(pv, pdev);
+	pv->allow_reuse = false;
+	for (slot = 0; slot < pv->num_vfs && !READ_ONCE(pv->removing); slot++) {
+		if (pv->slots[slot].vf)
+			pvvf_vf_sync(pv, pv->slots[slot].vf);
+	}
+	mutex_unlock(&pv->table_lock);
+}
+
+/* ---- host events ---- */
+
+static const enum pvvf_event_type pvvf_evt_map[VIRTIO_PVVF_EVT_COUNT] = {
+	[VIRTIO_PVVF_EVT_PF_RESET_BEGIN] = PVVF_EVENT_PF_RESET_BEGIN,
+	[VIRTIO_PVVF_EVT_PF_RESET_DONE] = PVVF_EVENT_PF_RESET_DONE,
+	[VIRTIO_PVVF_EVT_VF_RESET_BEGIN] = PVVF_EVENT_VF_RESET_BEGIN,
+	[VIRTIO_PVVF_EVT_VF_RESET_DONE] = PVVF_EVENT_VF_RESET_DONE,
+	[VIRTIO_PVVF_EVT_PRI_STOPPED] = PVVF_EVENT_PRI_STOPPED,
+	[VIRTIO_PVVF_EVT_PF_REMOVED] = PVVF_EVENT_PF_REMOVED,
+};
+
+static void pvvf_vf_event_one(struct pvvf_dev *pv, struct pvvf_vf *vf,
+			      const struct pvvf_event *evt)
+{
+	bool pasid, pri, stale;
+
+	spin_lock_irq(&vf->lock);
+	pasid = vf->order.pasid_revoked;
+	pri = vf->order.pri_revoked;
+	pvvf_order_event(&vf->order, evt);
+	pasid = !pasid && vf->order.pasid_revoked;
+	pri = !pri && vf->order.pri_revoked;
+	stale = vf->order.stale;
+	spin_unlock_irq(&vf->lock);
+
+	pvvf_vf_notify_lost(vf, pasid, pri);
+	if (evt->type == VIRTIO_PVVF_EVT_PRI_STOPPED)
+		wake_up_all(&vf->stop_wq);
+	if (evt->type == VIRTIO_PVVF_EVT_PF_STATE &&
+	    evt->detail & VIRTIO_PVVF_DETAIL_VALUES)
+		mod_delayed_work(system_wq, &pv->scan_work, 0);
+	else if (stale)
+		pvvf_vf_sync(pv, vf);
+	if (evt->type != VIRTIO_PVVF_EVT_PF_STATE)
+		pvvf_notify(pvvf_evt_map[evt->type], vf->pdev);
+}
+
+static void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq)
+{
+	struct pvvf_req req = {
+		.opcode = VIRTIO_PVVF_OP_EVENT_ACK,
+		.vf = VIRTIO_PVVF_VF_NONE, .args.value = seq,
+	};
+	int err = pvvf_dev_request(pv, &req);
+
+	if (err)
+		dev_warn_ratelimited(&pv->vdev->dev,
+				     "EVENT_ACK %u failed (%d)\n", seq, err);
+}
+
+/**
+ * pvvf_vf_event() - act on a checked host event (docs/spec.md 6.9)
+ * @pv: the device
+ * @evt: the event
+ *
+ * Consumers are told before the event is acknowledged, so a reset waits
+ * for them to quiesce.
+ */
+void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt)
+{
+	struct pvvf_vf *vf = NULL;
+
+	switch (evt->type) {
+	case VIRTIO_PVVF_EVT_RESYNC:
+	case VIRTIO_PVVF_EVT_VF_TABLE:
+		mod_delayed_work(system_wq, &pv->scan_work, 0);
+		break;
+	default:
+		vf = pvvf_slot_vf_get(pv, evt->vf);
+		if (vf)
+			pvvf_vf_event_one(pv, vf, evt);
+		break;
+	}
+	if (vf && evt->type == VIRTIO_PVVF_EVT_PF_REMOVED) {
+		mutex_lock(&pv->table_lock);
+		if (pv->slots[evt->vf].vf == vf)
+			pvvf_vf_detach(pv, evt->vf, "PF removed");
+		mutex_unlock(&pv->table_lock);
+	}
+	if (vf)
+		pvvf_vf_put(vf);
+	if (evt->flags & VIRTIO_PVVF_EVT_F_ACK)
+		pvvf_vf_ack(pv, evt->seq);
+}
+
+/* ---- VFs that appear or go after pvvf loaded ---- */
+
+static void pvvf_bus_add(struct pci_dev *pdev)
+{
+	struct pvvf_dev *pv;
+
+	list_for_each_entry(pv, &pvvf_devs, node) {
+		if (READ_ONCE(pv->removing))
+			continue;
+		mutex_lock(&pv->table_lock);
+		if (pvvf_vf_try_attach(pv, pdev)) {
+			mutex_unlock(&pv->table_lock);
+			/* First GET_STATE from the work, not the notifier. */
+			mod_delayed_work(system_wq, &pv->scan_work, 0);
+			return;
+		}
+		mutex_unlock(&pv->table_lock);
+	}
+}
+
+static void pvvf_bus_del(struct pci_dev *pdev)
+{
+	struct pvvf_vf *vf = pvvf_vf_get(pdev);
+	struct pvvf_dev *pv;
+
+	if (!vf)
+		return;
+	list_for_each_entry(pv, &pvvf_devs, node) {
+		mutex_lock(&pv->table_lock);
+		if (vf->slot < pv->num_vfs && pv->slots[vf->slot].vf == vf)
+			pvvf_vf_detach(pv, vf->slot, "function removed");
+		mutex_unlock(&pv->table_lock);
+	}
+	pvvf_vf_put(vf);
+}
+
+static int pvvf_bus_notify(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	mutex_lock(&pvvf_devs_lock);
+	if (action == BUS_NOTIFY_ADD_DEVICE)
+		pvvf_bus_add(pdev);
+	else if (action == BUS_NOTIFY_DEL_DEVICE)
+		pvvf_bus_del(pdev);
+	mutex_unlock(&pvvf_devs_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pvvf_bus_nb = {
+	.notifier_call = pvvf_bus_notify,
+};
+
+int pvvf_vf_bus_register(void)
+{
+	return bus_register_notifier(&pci_bus_type, &pvvf_bus_nb);
+}
+
+void pvvf_vf_bus_unregister(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &pvvf_bus_nb);
+}
