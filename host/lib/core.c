@@ -490,6 +490,7 @@ static void pvvf_vf_fill_info(const struct pvvf_vf *vf, struct pvvf_vf_info *o)
 	o->assigned = vf->owner != NULL;
 	o->guest = vf->owner ? vf->owner->name : NULL;
 	o->slot = vf->slot;
+	o->pf_id = vf->pf->id;
 	o->vf_index = vf->index;
 	o->ats = vf->ats;
 	o->ats_stu = vf->ats_stu;

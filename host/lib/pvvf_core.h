@@ -137,6 +137,7 @@ struct pvvf_vf_info {
 	bool assigned;			/* owned by a guest */
 	const char *guest;		/* its name, or NULL */
 	uint32_t slot;			/* slot in that guest */
+	uint64_t pf_id;
 	uint16_t vf_index;
 	bool ats;
 	uint8_t ats_stu;
