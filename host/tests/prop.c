@@ -247,6 +247,8 @@ static void p_request(struct world *w)
 	};
 	size_t len = h_req_size(op), cap = h_resp_size(op);
 	uint64_t before = p_fingerprint(w);
+	struct pvvf_vf_info vb, va;
+	bool has_vf = !pvvf_guest_get_vf_info(g, le32toh(h.vf), &vb);
 	struct h_reply r;
 
 	if (p_chance(w, 2))
@@ -259,6 +261,10 @@ static void p_request(struct world *w)
 		cap = p_below(w, 60);
 	r = h_raw(g, req, len, cap);
 	w->res->requests++;
+	/* 7.8.9.3 for the virtual PASID: never changes under the VF's own ATS */
+	if (has_vf && !pvvf_guest_get_vf_info(g, le32toh(h.vf), &va) && vb.ats &&
+	    va.ats && vb.pasid != va.pasid)
+		p_fail(w, "op 0x%x: VF PASID changed with its ATS on", op);
 	if (cap < 8 ? r.used != 0 : (r.used != 8 && r.used != cap))
 		p_fail(w, "op 0x%x: used %zu with capacity %zu", op, r.used, cap);
 	if (r.status == VIRTIO_PVVF_S_OK || r.used == 0)
