@@ -128,8 +128,12 @@ EXPORT_SYMBOL_GPL(pvvf_get_info);
 
 #define PVVF_SYNC_TRIES	3
 
+/*
+ * Revocations found by a read-back are collected in @lost and told to
+ * consumers after op_lock is dropped: a notifier may call this API.
+ */
 static int pvvf_vf_begin(struct pvvf_dev *pv, struct pvvf_vf *vf,
-			 enum pvvf_op op, u32 arg)
+			 enum pvvf_op op, u32 arg, unsigned int *lost)
 {
 	int tries, err;
 
@@ -140,7 +144,7 @@ static int pvvf_vf_begin(struct pvvf_dev *pv, struct pvvf_vf *vf,
 		if (err != -ESTALE)
 			return err;
 		/* State unknown (a timeout, an event): read it back first. */
-		err = pvvf_vf_sync(pv, vf);
+		err = pvvf_vf_sync(pv, vf, lost);
 		if (err)
 			return err;
 	}
@@ -184,6 +188,7 @@ static int pvvf_vf_op(struct pci_dev *pdev, enum pvvf_op op, u32 arg,
 		      u16 opcode)
 {
 	struct pvvf_vf *vf = pvvf_vf_get(pdev);
+	unsigned int lost = 0;
 	struct pvvf_dev *pv;
 	int err;
 
@@ -191,11 +196,12 @@ static int pvvf_vf_op(struct pci_dev *pdev, enum pvvf_op op, u32 arg,
 		return -ENODEV;
 	mutex_lock(&vf->op_lock);
 	pv = vf->pv;
-	err = pv ? pvvf_vf_begin(pv, vf, op, arg) : -ENODEV;
+	err = pv ? pvvf_vf_begin(pv, vf, op, arg, &lost) : -ENODEV;
 	if (!err)
 		err = pvvf_vf_end(vf, op, arg,
 				  pvvf_vf_send(pv, vf, opcode, arg));
 	mutex_unlock(&vf->op_lock);
+	pvvf_vf_notify_lost(vf, lost);
 	pvvf_vf_put(vf);
 	return err;
 }
@@ -203,12 +209,12 @@ static int pvvf_vf_op(struct pci_dev *pdev, enum pvvf_op op, u32 arg,
 /* ---- ATS: the VF's own capability, reported to the host ---- */
 
 static int pvvf_ats_enable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
-				  int ps)
+				  int ps, unsigned int *lost)
 {
 	u8 stu = ps - PCI_ATS_MIN_STU;
 	int err, rollback;
 
-	err = pvvf_vf_begin(pv, vf, PVVF_OP_ATS_ENABLE, stu);
+	err = pvvf_vf_begin(pv, vf, PVVF_OP_ATS_ENABLE, stu, lost);
 	if (err)
 		return err;
 	/* docs/spec.md 6.7.1: report before setting the Enable bit. */
@@ -239,6 +245,7 @@ static int pvvf_ats_enable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
  */
 int pvvf_ats_enable(struct pci_dev *pdev, int ps)
 {
+	unsigned int lost = 0;
 	struct pvvf_vf *vf;
 	int err;
 
@@ -248,18 +255,20 @@ int pvvf_ats_enable(struct pci_dev *pdev, int ps)
 	if (!vf)
 		return -ENODEV;
 	mutex_lock(&vf->op_lock);
-	err = vf->pv ? pvvf_ats_enable_locked(vf->pv, vf, ps) : -ENODEV;
+	err = vf->pv ? pvvf_ats_enable_locked(vf->pv, vf, ps, &lost) : -ENODEV;
 	mutex_unlock(&vf->op_lock);
+	pvvf_vf_notify_lost(vf, lost);
 	pvvf_vf_put(vf);
 	return err;
 }
 EXPORT_SYMBOL_GPL(pvvf_ats_enable);
 
-static int pvvf_ats_disable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf)
+static int pvvf_ats_disable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
+				   unsigned int *lost)
 {
 	int err;
 
-	err = pvvf_vf_begin(pv, vf, PVVF_OP_ATS_DISABLE, 0);
+	err = pvvf_vf_begin(pv, vf, PVVF_OP_ATS_DISABLE, 0, lost);
 	if (err)
 		return err;
 	if (vf->pdev->ats_enabled)
@@ -283,13 +292,15 @@ static int pvvf_ats_disable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf)
 int pvvf_ats_disable(struct pci_dev *pdev)
 {
 	struct pvvf_vf *vf = pvvf_vf_get(pdev);
+	unsigned int lost = 0;
 	int err;
 
 	if (!vf)
 		return -ENODEV;
 	mutex_lock(&vf->op_lock);
-	err = vf->pv ? pvvf_ats_disable_locked(vf->pv, vf) : -ENODEV;
+	err = vf->pv ? pvvf_ats_disable_locked(vf->pv, vf, &lost) : -ENODEV;
 	mutex_unlock(&vf->op_lock);
+	pvvf_vf_notify_lost(vf, lost);
 	pvvf_vf_put(vf);
 	return err;
 }

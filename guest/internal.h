@@ -11,6 +11,7 @@
 #ifndef _PVVF_INTERNAL_H
 #define _PVVF_INTERNAL_H
 
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -91,7 +92,10 @@ extern struct mutex pvvf_devs_lock;
 extern struct list_head pvvf_devs;
 void pvvf_vf_scan(struct pvvf_dev *pv);
 void pvvf_vf_detach_all(struct pvvf_dev *pv);
-int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf);
+#define PVVF_LOST_PASID		BIT(0)
+#define PVVF_LOST_PRI		BIT(1)
+int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost);
+void pvvf_vf_notify_lost(struct pvvf_vf *vf, unsigned int lost);
 void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt);
 struct pvvf_vf *pvvf_vf_get(struct pci_dev *pdev);
 void pvvf_vf_put(struct pvvf_vf *vf);

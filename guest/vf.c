@@ -234,7 +234,7 @@ static bool pvvf_vf_try_attach(struct pvvf_dev *pv, struct pci_dev *pdev)
 			s->refused = true;
 			continue;
 		}
-		if (pvvf_vf_get(pdev)) {
+		if (xa_load(&pvvf_vfs, (unsigned long)pdev)) {
 			pci_warn(pdev, "pvvf: slot %u: already attached by another pvvf device\n",
 				 slot);
 			s->refused = true;
@@ -262,23 +262,34 @@ static int pvvf_vf_fetch_desc(struct pvvf_dev *pv, u32 slot,
 	return pvvf_proto_parse_vf_desc(&reply.desc, pv->has_cap_offset, desc);
 }
 
-static void pvvf_vf_notify_lost(struct pvvf_vf *vf, bool pasid, bool pri)
+/* Tell consumers about newly latched revocations (PVVF_LOST_*). */
+void pvvf_vf_notify_lost(struct pvvf_vf *vf, unsigned int lost)
 {
-	if (pasid)
+	if (lost & PVVF_LOST_PASID)
 		pvvf_notify(PVVF_EVENT_PASID_REVOKED, vf->pdev);
-	if (pri)
+	if (lost & PVVF_LOST_PRI)
 		pvvf_notify(PVVF_EVENT_PRI_REVOKED, vf->pdev);
+}
+
+/* Revocations latched since @pasid and @pri were sampled (PVVF_LOST_*). */
+static unsigned int pvvf_vf_revocations(struct pvvf_vf *vf, bool pasid,
+					bool pri)
+{
+	return (!pasid && vf->order.pasid_revoked ? PVVF_LOST_PASID : 0) |
+	       (!pri && vf->order.pri_revoked ? PVVF_LOST_PRI : 0);
 }
 
 /**
  * pvvf_vf_sync() - read a VF's state back from the host
  * @pv: its device
  * @vf: the VF
+ * @lost: if not NULL, newly latched revocations are added here for the
+ *        caller to tell consumers once it dropped its locks; if NULL they
+ *        are told now
  *
- * Newly latched revocations are told to consumers.
  * Return: 0, or the error of GET_STATE or of parsing its reply.
  */
-int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf)
+int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost)
 {
 	struct virtio_pvvf_resp_state reply;
 	struct pvvf_req req = {
@@ -287,6 +298,7 @@ int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf)
 	};
 	struct pvvf_vf_state st;
 	bool pasid, pri, stopped;
+	unsigned int newly;
 	int err;
 
 	err = pvvf_dev_request(pv, &req);
@@ -301,17 +313,56 @@ int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf)
 	pasid = vf->order.pasid_revoked;
 	pri = vf->order.pri_revoked;
 	pvvf_order_sync(&vf->order, &st);
-	pasid = !pasid && vf->order.pasid_revoked;
-	pri = !pri && vf->order.pri_revoked;
+	newly = pvvf_vf_revocations(vf, pasid, pri);
 	stopped = !pvvf_order_check_stopped(&vf->order);
 	spin_unlock_irq(&vf->lock);
-	pvvf_vf_notify_lost(vf, pasid, pri);
+	if (lost)
+		*lost |= newly;
+	else
+		pvvf_vf_notify_lost(vf, newly);
 	if (stopped)
 		wake_up_all(&vf->stop_wq);
 	return 0;
 }
 
 /* ---- the table scan ---- */
+
+/* The STU field of the VF's enabled ATS, or -1 if ATS is off. */
+#ifdef CONFIG_PCI_ATS
+static int pvvf_pdev_ats_stu(struct pci_dev *pdev)
+{
+	return pdev->ats_enabled ? pdev->ats_stu - PCI_ATS_MIN_STU : -1;
+}
+#else
+static int pvvf_pdev_ats_stu(struct pci_dev *pdev)
+{
+	return -1;
+}
+#endif
+
+/*
+ * After a device reset the host knows nothing the driver reported
+ * (docs/spec.md 6.10); the VF's own ATS enable survives it, so report it
+ * again before the PASID rules depend on it.
+ */
+static void pvvf_vf_replay_ats(struct pvvf_dev *pv, struct pvvf_vf *vf)
+{
+	int stu = pvvf_pdev_ats_stu(vf->pdev);
+	struct pvvf_req req = {
+		.opcode = VIRTIO_PVVF_OP_ATS_SET, .vf = vf->slot,
+		.args.enable = 1, .args.stu = stu,
+	};
+	int err;
+
+	if (stu < 0)
+		return;
+	mutex_lock(&vf->op_lock);
+	err = vf->pv ? pvvf_dev_request(pv, &req) : 0;
+	mutex_unlock(&vf->op_lock);
+	if (err)
+		pci_warn(vf->pdev, "pvvf: ATS report after reset failed (%d)\n",
+			 err);
+}
 
 static bool pvvf_desc_same_vf(const struct pvvf_vf_desc *a,
 			      const struct pvvf_vf_desc *b)
@@ -343,10 +394,18 @@ static void pvvf_scan_slot(struct pvvf_dev *pv, u32 slot)
 	int err;
 
 	err = pvvf_vf_fetch_desc(pv, slot, &desc);
-	if (err == -ENODEV || (err && s->vf)) {
+	if (READ_ONCE(pv->removing))
+		return;
+	if (err == -ENODEV) {
 		if (s->vf)
 			pvvf_vf_detach(pv, slot, "slot emptied");
 		s->valid = false;
+		return;
+	}
+	if (err && s->vf) {
+		/* Keep what works; the next scan or event tries again. */
+		dev_warn_ratelimited(&pv->vdev->dev, "slot %u: GET_VF failed (%d)\n",
+				     slot, err);
 		return;
 	}
 	if (err) {
@@ -404,6 +463,7 @@ static void pvvf_scan_config(struct pvvf_dev *pv)
 void pvvf_vf_scan(struct pvvf_dev *pv)
 {
 	struct pci_dev *pdev = NULL;
+	struct pvvf_vf *vf;
 	u32 slot;
 
 	mutex_lock(&pv->table_lock);
@@ -412,11 +472,15 @@ void pvvf_vf_scan(struct pvvf_dev *pv)
 		pvvf_scan_slot(pv, slot);
 	for_each_pci_dev(pdev)
 		pvvf_vf_try_attach(pv, pdev);
-	pv->allow_reuse = false;
 	for (slot = 0; slot < pv->num_vfs && !READ_ONCE(pv->removing); slot++) {
-		if (pv->slots[slot].vf)
-			pvvf_vf_sync(pv, pv->slots[slot].vf);
+		vf = pv->slots[slot].vf;
+		if (!vf)
+			continue;
+		if (pv->allow_reuse)
+			pvvf_vf_replay_ats(pv, vf);
+		pvvf_vf_sync(pv, vf, NULL);
 	}
+	pv->allow_reuse = false;
 	mutex_unlock(&pv->table_lock);
 }
 
@@ -434,25 +498,25 @@ static const enum pvvf_event_type pvvf_evt_map[VIRTIO_PVVF_EVT_COUNT] = {
 static void pvvf_vf_event_one(struct pvvf_dev *pv, struct pvvf_vf *vf,
 			      const struct pvvf_event *evt)
 {
+	unsigned int lost;
 	bool pasid, pri, stale;
 
 	spin_lock_irq(&vf->lock);
 	pasid = vf->order.pasid_revoked;
 	pri = vf->order.pri_revoked;
 	pvvf_order_event(&vf->order, evt);
-	pasid = !pasid && vf->order.pasid_revoked;
-	pri = !pri && vf->order.pri_revoked;
+	lost = pvvf_vf_revocations(vf, pasid, pri);
 	stale = vf->order.stale;
 	spin_unlock_irq(&vf->lock);
 
-	pvvf_vf_notify_lost(vf, pasid, pri);
+	pvvf_vf_notify_lost(vf, lost);
 	if (evt->type == VIRTIO_PVVF_EVT_PRI_STOPPED)
 		wake_up_all(&vf->stop_wq);
 	if (evt->type == VIRTIO_PVVF_EVT_PF_STATE &&
 	    evt->detail & VIRTIO_PVVF_DETAIL_VALUES)
 		mod_delayed_work(system_wq, &pv->scan_work, 0);
 	else if (stale)
-		pvvf_vf_sync(pv, vf);
+		pvvf_vf_sync(pv, vf, NULL);
 	if (evt->type != VIRTIO_PVVF_EVT_PF_STATE)
 		pvvf_notify(pvvf_evt_map[evt->type], vf->pdev);
 }

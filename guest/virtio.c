@@ -356,8 +356,9 @@ static void pvvf_quiesce(struct pvvf_dev *pv)
 {
 	WRITE_ONCE(pv->removing, true);
 	pvvf_req_break(&pv->pool);
-	cancel_delayed_work_sync(&pv->scan_work);
+	/* Event work can queue the scan; the scan never queues events. */
 	cancel_work_sync(&pv->evt_work);
+	cancel_delayed_work_sync(&pv->scan_work);
 }
 
 static int pvvf_probe(struct virtio_device *vdev)
