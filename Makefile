@@ -10,6 +10,7 @@
 #   make uapi-check    the wire header, standalone in userspace and in Kbuild
 #   make test-host     host unit and property tests under ASan and UBSan
 #   make kunit         KUnit suites on UML
+#   make model-check   spin: safety and liveness of the protocol model
 #   make check         every test suite; ends with "N passed, M failed"
 
 SHELL := /bin/bash
@@ -23,7 +24,7 @@ KVER_61 := $(word 1,$(KVERS))
 KVER_612 := $(word 2,$(KVERS))
 KVER ?= $(KVER_612)
 
-.PHONY: all deps modules modules-all uapi-check host test-host kunit check clean
+.PHONY: all deps modules modules-all uapi-check host test-host kunit model-check check clean
 
 all: host modules
 
@@ -49,6 +50,9 @@ test-host:
 
 kunit:
 	bash scripts/kunit.sh
+
+model-check:
+	bash scripts/model-check.sh
 
 check:
 	bash scripts/check.sh

@@ -15,6 +15,7 @@ SUITES=(
 	modules-all	# pvvf.ko for 6.1 and 6.12: W=1, checkpatch --strict, sparse
 	test-host	# host core: cmocka rule, decoder and property tests (ASan, UBSan)
 	kunit		# guest: KUnit suites on UML
+	model-check	# spin: the protocol model, safety and liveness
 )
 
 if [ "${PVVF_SKIP_DEPS:-0}" != 1 ]; then
