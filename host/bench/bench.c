@@ -95,7 +95,7 @@ static void op_pri_status(struct bench *b, const struct target *t)
 
 static void op_ats_on(struct bench *b, const struct target *t)
 {
-	uint8_t body[8] = { 1, 12 };
+	uint8_t body[8] = { 1, 0 };
 
 	b_req(b, t, VIRTIO_PVVF_OP_ATS_SET, t->slot, body, 8, 8);
 }

@@ -154,8 +154,11 @@ static struct pvvf_verdict pvvf_ats_on(struct pvvf_vf *vf, uint8_t stu)
 		return PVVF_FAIL(EOPNOTSUPP, PF_UNSUPPORTED);
 	if (vf->ats)
 		return PVVF_FAIL(EALREADY, NONE);
+	/* @stu is the 5-bit STU field; the PF's is kept as a page shift. */
+	if (stu > PCI_ATS_CTRL_STU(0xff))
+		return PVVF_FAIL(EINVAL, BAD_VALUE);
 	/* 10.5.1.3: a VF uses the PF's Smallest Translation Unit. */
-	if (!pf->caps.ats_stu || stu != pf->caps.ats_stu)
+	if (!pf->caps.ats_stu || stu + PCI_ATS_MIN_STU != pf->caps.ats_stu)
 		return PVVF_FAIL(EINVAL, STU);
 	if (pf->ops->vf_ats_sync(pf->ctx, vf->index, true, stu))
 		return PVVF_FAIL(EINVAL, BAD_VALUE);

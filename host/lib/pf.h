@@ -65,7 +65,8 @@ struct pvvf_pf_ops {
 	/*
 	 * A guest reported its VF's ATS Control (virtio ATS_SET).  The
 	 * simulated PF models the guest's write; a real back-end cross-checks
-	 * the VF's register and returns -EINVAL on a mismatch.
+	 * the VF's register and returns -EINVAL on a mismatch.  @stu is the
+	 * STU field (0..31), as the guest wrote it.
 	 */
 	int (*vf_ats_sync)(void *ctx, uint16_t vf_index, bool enable, uint8_t stu);
 

@@ -307,7 +307,7 @@ static int sim_vf_ats_sync(void *ctx, uint16_t vf, bool enable, uint8_t stu)
 	if (sim_gone(s) || sim_vf_bad(s, vf))
 		return -ENODEV;
 	/* 10.5.1.3: a VF's STU field is RsvdP, the PF's value applies. */
-	if (enable && stu != pf_stu + PCI_ATS_MIN_STU) {
+	if (enable && stu != pf_stu) {
 		sim_violation(s, PVVF_SIM_VF_ATS_STU);
 		return -EINVAL;
 	}

@@ -227,7 +227,7 @@ static void p_body(struct world *w, uint16_t op, uint8_t *body)
 		break;
 	case VIRTIO_PVVF_OP_ATS_SET:
 		body[0] = (uint8_t)(p_chance(w, 97) ? p_below(w, 2) : 2);
-		body[1] = p_chance(w, 90) ? 12 : 13;
+		body[1] = (uint8_t)(p_chance(w, 90) ? 0 : p_below(w, 40));
 		break;
 	case VIRTIO_PVVF_OP_EVENT_ACK:
 		body[0] = (uint8_t)p_below(w, 64);

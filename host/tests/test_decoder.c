@@ -64,8 +64,8 @@ static const struct dcase dcases[] = {
 	{ "head reserved[3]", OPC(GET_VF), 0, 0, 15, {0}, 0, 0, 56, S(EPROTO), Q(RESERVED), TAG },
 	{ "event_ack reserved", OPC(EVENT_ACK), 0, NONE, 20, {0}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
 	{ "event_ack reserved end", OPC(EVENT_ACK), 0, NONE, 23, {0}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
-	{ "ats_set reserved", OPC(ATS_SET), 0, 0, 18, {1, 12}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
-	{ "ats_set reserved end", OPC(ATS_SET), 0, 0, 23, {1, 12}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
+	{ "ats_set reserved", OPC(ATS_SET), 0, 0, 18, {1, 0}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
+	{ "ats_set reserved end", OPC(ATS_SET), 0, 0, 23, {1, 0}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
 	{ "pasid_enable reserved", OPC(PASID_ENABLE), 0, 0, 17, {2}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
 	{ "pasid_enable reserved end", OPC(PASID_ENABLE), 0, 0, 23, {2}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
 	{ "pri_enable reserved", OPC(PRI_ENABLE), 0, 0, 20, {4}, 0, 0, 8, S(EPROTO), Q(RESERVED), TAG },
@@ -81,8 +81,9 @@ static const struct dcase dcases[] = {
 	{ "pasid features 0x01", OPC(PASID_ENABLE), 0, 0, -1, {0x01}, 0, 0, 8, S(EINVAL), Q(BAD_FLAGS), TAG },
 	{ "pasid features 0x08", OPC(PASID_ENABLE), 0, 0, -1, {0x08}, 0, 0, 8, S(EINVAL), Q(BAD_FLAGS), TAG },
 	{ "ats enable 2", OPC(ATS_SET), 0, 0, -1, {2, 12}, 0, 0, 8, S(EINVAL), Q(BAD_VALUE), TAG },
-	{ "ats stu 13", OPC(ATS_SET), 0, 0, -1, {1, 13}, 0, 0, 8, S(EINVAL), Q(STU), TAG },
-	{ "ats stu 0", OPC(ATS_SET), 0, 0, -1, {1, 0}, 0, 0, 8, S(EINVAL), Q(STU), TAG },
+	{ "ats stu 1 (PF: 0)", OPC(ATS_SET), 0, 0, -1, {1, 1}, 0, 0, 8, S(EINVAL), Q(STU), TAG },
+	{ "ats stu 31", OPC(ATS_SET), 0, 0, -1, {1, 31}, 0, 0, 8, S(EINVAL), Q(STU), TAG },
+	{ "ats stu 32", OPC(ATS_SET), 0, 0, -1, {1, 32}, 0, 0, 8, S(EINVAL), Q(BAD_VALUE), TAG },
 	{ "pri alloc 0", OPC(PRI_ENABLE), 0, 0, -1, {0}, 0, 0, 8, S(EINVAL), Q(BAD_VALUE), TAG },
 	{ "pri alloc > capacity", OPC(PRI_ENABLE), 0, 0, -1, {65}, 0, 0, 8, S(EINVAL), Q(BAD_VALUE), TAG },
 	{ "pri alloc 2^32-1", OPC(PRI_ENABLE), 0, 0, -1, {0xff, 0xff, 0xff, 0xff}, 0, 0, 8, S(EINVAL), Q(BAD_VALUE), TAG },
@@ -264,12 +265,12 @@ static void test_decoder_repeated_enable(void **st)
 
 	h_assert_ok(h_pasid_enable(ds->a, 0, VIRTIO_PVVF_PASID_EXEC));
 	h_assert_ok(h_pri_enable(ds->a, 0, 4));
-	h_assert_ok(h_ats(ds->a, 1, 1, 12));
+	h_assert_ok(h_ats(ds->a, 1, 1, 0));
 	h_snap_take(ds->e, &before);
 	h_assert_reply(h_pasid_enable(ds->a, 0, VIRTIO_PVVF_PASID_EXEC), S(EALREADY), Q(NONE));
 	h_assert_reply(h_pasid_enable(ds->a, 0, 0), S(EALREADY), Q(NONE));
 	h_assert_reply(h_pri_enable(ds->a, 0, 4), S(EALREADY), Q(NONE));
-	h_assert_reply(h_ats(ds->a, 1, 1, 12), S(EALREADY), Q(NONE));
+	h_assert_reply(h_ats(ds->a, 1, 1, 0), S(EALREADY), Q(NONE));
 	h_assert_snap_equal(ds->e, &before);
 	h_assert_ok(h_ats(ds->a, 1, 0, 0));
 	h_assert_ok(h_pri_disable(ds->a, 0));

@@ -74,7 +74,7 @@ static void test_pf_reset_waits_for_every_ack(void **st)
 	(void)st;
 	h_assert_ok(h_pasid_enable(es.a, 0, 0));
 	h_assert_ok(h_pri_enable(es.b, 1, 8));
-	h_assert_ok(h_ats(es.b, 0, 1, 12));
+	h_assert_ok(h_ats(es.b, 0, 1, 0));
 	drain_events();
 	assert_int_equal(pvvf_pf_reset(es.e->pf[0]), 0);
 	assert_int_equal(pvvf_pf_reset(es.e->pf[0]), -EALREADY);
@@ -88,7 +88,7 @@ static void test_pf_reset_waits_for_every_ack(void **st)
 	/* while it waits: nothing new is enabled, disables are allowed */
 	h_assert_reply(h_pasid_enable(es.a, 1, 0), S(EAGAIN), Q(PF_RESET));
 	h_assert_reply(h_pri_enable(es.a, 1, 1), S(EAGAIN), Q(PF_RESET));
-	h_assert_reply(h_ats(es.a, 1, 1, 12), S(EAGAIN), Q(PF_RESET));
+	h_assert_reply(h_ats(es.a, 1, 1, 0), S(EAGAIN), Q(PF_RESET));
 	h_assert_ok(h_pasid_disable(es.a, 0));
 	h_assert_ok(h_get_state(es.a, 0, &s));
 	assert_true(le16toh(s.flags) & VIRTIO_PVVF_ST_PF_RESET);
@@ -294,7 +294,7 @@ static void test_epoch_tracks_shared_state(void **st)
 	eb = epoch_of(es.b);
 	ca = es.e->cfg_changes[0];
 	/* per-VF only: no epoch change */
-	h_assert_ok(h_ats(es.a, 1, 1, 12));
+	h_assert_ok(h_ats(es.a, 1, 1, 0));
 	assert_int_equal(epoch_of(es.a), ea);
 	h_assert_ok(h_ats(es.a, 1, 0, 0));
 	/* PF bit on: both guests share it */
@@ -380,7 +380,7 @@ static void test_disconnect_releases_in_teardown_order(void **st)
 	h_assert_ok(h_pasid_enable(es.a, 0, 0));
 	h_assert_ok(h_pri_enable(es.a, 0, 8));
 	assert_int_equal(pvvf_pf_sim_inject(es.sim, 0, 3, es.e->now), 3);
-	h_assert_ok(h_ats(es.a, 0, 1, 12));
+	h_assert_ok(h_ats(es.a, 0, 1, 0));
 	start = es.e->log_lines;
 	pvvf_guest_disconnect(es.a);
 	assert_true(es.e->log_lines - start <= H_LOG_KEEP);
@@ -416,7 +416,7 @@ static void test_disconnect_leaves_other_guest_alone(void **st)
 	h_assert_ok(h_pasid_enable(es.b, 0, 0));
 	h_assert_ok(h_pri_enable(es.b, 0, 8));
 	h_assert_ok(h_pasid_enable(es.a, 0, 0));
-	h_assert_ok(h_ats(es.b, 1, 1, 12));
+	h_assert_ok(h_ats(es.b, 1, 1, 0));
 	before = h_vf(es.e, 0, 2);
 	pvvf_guest_disconnect(es.a);
 	after = h_vf(es.e, 0, 2);

@@ -53,7 +53,7 @@ static const struct pvvf_pf_sim_stats *stats(void)
 static void test_fault_pasid_under_ats_caught(void **st)
 {
 	(void)st;
-	h_assert_ok(h_ats(gb, 0, 1, 12));
+	h_assert_ok(h_ats(gb, 0, 1, 0));
 	h_assert_reply(h_pasid_enable(ga, 0, 0), S(EBUSY), Q(PF_ATS));
 	assert_int_equal(pvvf_pf_sim_violation_count(env->sim[0]), 0);
 

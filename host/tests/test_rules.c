@@ -132,13 +132,13 @@ static void test_pasid_vf_ats_blocks_change(void **st)
 	struct h_snap before;
 
 	(void)st;
-	h_assert_ok(h_ats(rs.a, 0, 1, 12));
+	h_assert_ok(h_ats(rs.a, 0, 1, 0));
 	h_snap_take(rs.e, &before);
 	h_assert_reply(h_pasid_enable(rs.a, 0, 0), S(EBUSY), Q(VF_ATS));
 	h_assert_snap_equal(rs.e, &before);
 	h_assert_ok(h_ats(rs.a, 0, 0, 0));
 	h_assert_ok(h_pasid_enable(rs.a, 0, 0));
-	h_assert_ok(h_ats(rs.a, 0, 1, 12));
+	h_assert_ok(h_ats(rs.a, 0, 1, 0));
 	h_snap_take(rs.e, &before);
 	h_assert_reply(h_pasid_disable(rs.a, 0), S(EBUSY), Q(VF_ATS));
 	h_assert_snap_equal(rs.e, &before);
@@ -149,7 +149,7 @@ static void test_pasid_pf_change_blocked_by_other_ats(void **st)
 	struct h_snap before;
 
 	(void)st;
-	h_assert_ok(h_ats(rs.b, 0, 1, 12));
+	h_assert_ok(h_ats(rs.b, 0, 1, 0));
 	h_snap_take(rs.e, &before);
 	h_assert_reply(h_pasid_enable(rs.a, 0, 0), S(EBUSY), Q(PF_ATS));
 	h_assert_snap_equal(rs.e, &before);
@@ -165,7 +165,7 @@ static void test_pasid_no_pf_change_needed_under_ats(void **st)
 {
 	(void)st;
 	h_assert_ok(h_pasid_enable(rs.a, 0, 0));
-	h_assert_ok(h_ats(rs.b, 0, 1, 12));
+	h_assert_ok(h_ats(rs.b, 0, 1, 0));
 	/* the PF bit is already on: nothing to write, so ATS elsewhere is fine */
 	h_assert_ok(h_pasid_enable(rs.a, 1, 0));
 	assert_int_equal(h_pf(rs.e, 0).pasid_refs, 2);
@@ -175,7 +175,7 @@ static void test_pasid_last_disable_deferred_while_ats(void **st)
 {
 	(void)st;
 	h_assert_ok(h_pasid_enable(rs.a, 0, 0));
-	h_assert_ok(h_ats(rs.b, 0, 1, 12));
+	h_assert_ok(h_ats(rs.b, 0, 1, 0));
 	h_assert_ok(h_pasid_disable(rs.a, 0));
 	assert_true(sim_pasid_ctrl() & PCI_PASID_CTRL_ENABLE);
 	assert_true(h_pf(rs.e, 0).pasid_off_deferred);
@@ -270,13 +270,40 @@ static void test_ats_stu_must_match_pf(void **st)
 
 	(void)st;
 	h_snap_take(rs.e, &before);
-	h_assert_reply(h_ats(rs.a, 0, 1, 13), S(EINVAL), Q(STU));
+	h_assert_reply(h_ats(rs.a, 0, 1, 1), S(EINVAL), Q(STU));
 	h_assert_snap_equal(rs.e, &before);
-	h_assert_ok(h_ats(rs.a, 0, 1, 12));
+	h_assert_ok(h_ats(rs.a, 0, 1, 0));
 	assert_int_equal(h_pf(rs.e, 0).ats_vfs, 1);
 	h_assert_ok(h_ats(rs.a, 0, 0, 0));
 	h_assert_ok(h_ats(rs.a, 0, 0, 0));
 	assert_int_equal(h_pf(rs.e, 0).ats_vfs, 0);
+}
+
+/*
+ * Encodings: the descriptor's ats_stu is the PF's STU as a page shift
+ * (0: none), ATS_SET and GET_STATE carry the 5-bit STU field.
+ */
+static void test_ats_stu_encodings(void **st)
+{
+	struct pvvf_pf_sim_params p;
+	struct virtio_pvvf_vf_state s;
+	struct virtio_pvvf_vf_desc d;
+	struct h_reply r;
+
+	(void)st;
+	r_teardown(st);
+	h_sim_defaults(&p);
+	p.ats_stu = 16;		/* 64 KiB */
+	r_setup_with(&p);
+	r = h_req(rs.a, VIRTIO_PVVF_OP_GET_VF, 0, NULL, 0);
+	memcpy(&d, r.buf + 8, sizeof(d));
+	assert_int_equal(d.ats_stu, 16);
+	h_assert_reply(h_ats(rs.a, 0, 1, 16), S(EINVAL), Q(STU));
+	h_assert_reply(h_ats(rs.a, 0, 1, 0), S(EINVAL), Q(STU));
+	h_assert_ok(h_ats(rs.a, 0, 1, 4));
+	h_assert_ok(h_get_state(rs.a, 0, &s));
+	assert_int_equal(s.ats_stu, 4);
+	assert_true(le16toh(s.flags) & VIRTIO_PVVF_ST_ATS);
 }
 
 /* ---- PRI ---- */
@@ -519,6 +546,7 @@ int main(void)
 		T(test_pasid_pf_without_capability),
 		T(test_pasid_host_revocation),
 		T(test_ats_stu_must_match_pf),
+		T(test_ats_stu_encodings),
 		T(test_pri_first_enable_programs_pf),
 		T(test_pri_pool_exhausted),
 		T(test_pri_disable_idle_stops_at_once),

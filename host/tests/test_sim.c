@@ -117,7 +117,7 @@ static void test_sim_pasid_under_ats_recorded(void **st)
 	assert_int_equal(ops->pasid_ctrl_write(sim, PCI_PASID_CTRL_ENABLE), 0);
 	assert_int_equal(ops->pasid_ctrl_write(sim, 0), 0);
 	assert_int_equal(pvvf_pf_sim_violation_count(sim), 0);
-	assert_int_equal(ops->vf_ats_sync(sim, 5, true, 12), 0);
+	assert_int_equal(ops->vf_ats_sync(sim, 5, true, 0), 0);
 	assert_true(ops->ats_any(sim));
 	assert_int_equal(rd(5, 0x100 + PCI_ATS_CTRL, 2) & PCI_ATS_CTRL_ENABLE, PCI_ATS_CTRL_ENABLE);
 	/* writing the same value is no change */
@@ -132,7 +132,7 @@ static void test_sim_pasid_under_ats_recorded(void **st)
 static void test_sim_vf_ats_stu_recorded(void **st)
 {
 	(void)st;
-	assert_int_equal(ops->vf_ats_sync(sim, 1, true, 13), -EINVAL);
+	assert_int_equal(ops->vf_ats_sync(sim, 1, true, 1), -EINVAL);
 	assert_int_equal(violations(PVVF_SIM_VF_ATS_STU), 1);
 	assert_false(ops->ats_any(sim));
 }
