@@ -424,25 +424,9 @@ static int pvvf_vf_stopped(struct pvvf_vf *vf)
 /* Ask the host once, in case the drain finished before anyone waited. */
 static void pvvf_vf_poll_stopped(struct pvvf_vf *vf)
 {
-	static const struct pvvf_event stopped = {
-		.type = VIRTIO_PVVF_EVT_PRI_STOPPED,
-	};
-	struct virtio_pvvf_resp_pri_status reply;
-	struct pvvf_req req = {
-		.opcode = VIRTIO_PVVF_OP_PRI_STATUS, .vf = vf->slot,
-		.reply = &reply,
-	};
-	struct pvvf_pri_status ps;
-
 	mutex_lock(&vf->op_lock);
-	if (vf->pv && (vf->pv->opcodes & BIT_ULL(VIRTIO_PVVF_OP_PRI_STATUS)) &&
-	    !pvvf_dev_request(vf->pv, &req) &&
-	    !pvvf_proto_parse_pri_status(&reply, &ps) &&
-	    ps.status & VIRTIO_PVVF_PRI_STOPPED) {
-		spin_lock_irq(&vf->lock);
-		pvvf_order_event(&vf->order, &stopped);
-		spin_unlock_irq(&vf->lock);
-	}
+	if (vf->pv)
+		pvvf_vf_confirm_stopped(vf->pv, vf);
 	mutex_unlock(&vf->op_lock);
 }
 
@@ -452,7 +436,8 @@ static void pvvf_vf_poll_stopped(struct pvvf_vf *vf)
  * @timeout_ms: how long to wait
  *
  * After pvvf_pri_disable(), PRI Stopped (PCIe 10.5.2.3) is set once the
- * host drained the VF's outstanding page requests.
+ * host drained the VF's outstanding page requests.  It is confirmed with
+ * the host, never taken from a PRI_STOPPED event alone.
  *
  * Context: process context; sleeps.
  * Return: 0 once stopped; -EBUSY while PRI is enabled (it would never

@@ -96,6 +96,7 @@ void pvvf_vf_detach_all(struct pvvf_dev *pv);
 #define PVVF_LOST_PRI		BIT(1)
 int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost);
 void pvvf_vf_notify_lost(struct pvvf_vf *vf, unsigned int lost);
+bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf);
 void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt);
 struct pvvf_vf *pvvf_vf_get(struct pci_dev *pdev);
 void pvvf_vf_put(struct pvvf_vf *vf);

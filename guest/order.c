@@ -286,8 +286,11 @@ void pvvf_order_event(struct pvvf_order *o, const struct pvvf_event *evt)
 		o->stale = true;
 		break;
 	case VIRTIO_PVVF_EVT_PRI_STOPPED:
-		if (!o->pri)
-			o->pri_stopped = true;
+		/*
+		 * Only a hint: one left over from an earlier drain can arrive
+		 * during the next (docs/spec.md 6.8.2).  Stopped is confirmed
+		 * by pvvf_order_pri_status() or a sync.
+		 */
 		break;
 	case VIRTIO_PVVF_EVT_PF_REMOVED:
 		o->gone = true;
@@ -342,6 +345,22 @@ void pvvf_order_sync(struct pvvf_order *o, const struct pvvf_vf_state *st)
 	if (o->pri)
 		o->pri_revoked = false;
 	o->stale = false;
+}
+
+/**
+ * pvvf_order_pri_status() - fold in a PRI_STATUS read-back
+ * @o: the VF's state
+ * @status: VIRTIO_PVVF_PRI_* bits the host reported
+ *
+ * Return: true if PRI is now known to be stopped.
+ */
+bool pvvf_order_pri_status(struct pvvf_order *o, u16 status)
+{
+	o->gen++;
+	o->pri_status = status & (VIRTIO_PVVF_PRI_RF | VIRTIO_PVVF_PRI_UPRGI);
+	if (!o->pri && status & VIRTIO_PVVF_PRI_STOPPED)
+		o->pri_stopped = true;
+	return !o->pri && o->pri_stopped;
 }
 
 /* The VF went away: every later operation fails with -ENODEV. */

@@ -64,6 +64,7 @@ void pvvf_order_event(struct pvvf_order *o, const struct pvvf_event *evt);
 void pvvf_order_sync(struct pvvf_order *o, const struct pvvf_vf_state *st);
 void pvvf_order_set_caps(struct pvvf_order *o,
 			 const struct pvvf_order_caps *caps);
+bool pvvf_order_pri_status(struct pvvf_order *o, u16 status);
 void pvvf_order_detach(struct pvvf_order *o);
 int pvvf_order_check_stopped(const struct pvvf_order *o);
 const char *pvvf_order_op_name(enum pvvf_op op);

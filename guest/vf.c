@@ -325,6 +325,47 @@ int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost)
 	return 0;
 }
 
+/**
+ * pvvf_vf_confirm_stopped() - ask the host whether the VF's PRI stopped
+ * @pv: its device
+ * @vf: the VF
+ *
+ * A PRI_STOPPED event only wakes (docs/spec.md 6.8.2); this is the
+ * confirmation, with PRI_STATUS, or GET_STATE if the device lacks it.
+ * Waiters are woken when it is confirmed.
+ *
+ * Return: true if PRI is disabled and stopped.
+ */
+bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf)
+{
+	struct virtio_pvvf_resp_pri_status reply;
+	struct pvvf_req req = {
+		.opcode = VIRTIO_PVVF_OP_PRI_STATUS, .vf = vf->slot,
+		.reply = &reply,
+	};
+	struct pvvf_pri_status ps;
+	bool stopped;
+
+	if (!(pv->opcodes & BIT_ULL(VIRTIO_PVVF_OP_PRI_STATUS)) ||
+	    !pv->has_pri) {
+		if (pvvf_vf_sync(pv, vf, NULL))
+			return false;
+		spin_lock_irq(&vf->lock);
+		stopped = !pvvf_order_check_stopped(&vf->order);
+		spin_unlock_irq(&vf->lock);
+		return stopped;
+	}
+	if (pvvf_dev_request(pv, &req) ||
+	    pvvf_proto_parse_pri_status(&reply, &ps))
+		return false;
+	spin_lock_irq(&vf->lock);
+	stopped = pvvf_order_pri_status(&vf->order, ps.status);
+	spin_unlock_irq(&vf->lock);
+	if (stopped)
+		wake_up_all(&vf->stop_wq);
+	return stopped;
+}
+
 /* ---- the table scan ---- */
 
 /* The STU field of the VF's enabled ATS, or -1 if ATS is off. */
@@ -510,8 +551,11 @@ static void pvvf_vf_event_one(struct pvvf_dev *pv, struct pvvf_vf *vf,
 	spin_unlock_irq(&vf->lock);
 
 	pvvf_vf_notify_lost(vf, lost);
-	if (evt->type == VIRTIO_PVVF_EVT_PRI_STOPPED)
-		wake_up_all(&vf->stop_wq);
+	if (evt->type == VIRTIO_PVVF_EVT_PRI_STOPPED) {
+		if (pvvf_vf_confirm_stopped(pv, vf))
+			pvvf_notify(PVVF_EVENT_PRI_STOPPED, vf->pdev);
+		return;
+	}
 	if (evt->type == VIRTIO_PVVF_EVT_PF_STATE &&
 	    evt->detail & VIRTIO_PVVF_DETAIL_VALUES)
 		mod_delayed_work(system_wq, &pv->scan_work, 0);

@@ -230,7 +230,12 @@ static void pvvf_order_full_cycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvvf_order_run(&o, R_OFF, 0), 0);
 	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), -EINPROGRESS);
 	KUNIT_EXPECT_EQ(test, pvvf_order_run(&o, R_RST, 0), -EBUSY);
+	/* The event only wakes; PRI_STATUS confirms. */
 	pvvf_order_event(&o, &stopped);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), -EINPROGRESS);
+	KUNIT_EXPECT_FALSE(test, pvvf_order_pri_status(&o, 0));
+	KUNIT_EXPECT_TRUE(test, pvvf_order_pri_status(&o,
+						      VIRTIO_PVVF_PRI_STOPPED));
 	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), 0);
 	KUNIT_EXPECT_EQ(test, pvvf_order_run(&o, R_RST, 0), 0);
 	KUNIT_EXPECT_EQ(test, pvvf_order_run(&o, P_OFF, 0), -EBUSY);
@@ -358,6 +363,34 @@ static void pvvf_order_race_stopped(struct kunit *test)
 	pvvf_order_sync(&o, &st);
 	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), 0);
 	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, R_RST, 0), 0);
+}
+
+/*
+ * A PRI_STOPPED left over from an earlier drain arrives during the next
+ * one (found by the protocol model): it must not count as stopped.
+ */
+static void pvvf_order_stale_stopped_event(struct kunit *test)
+{
+	struct pvvf_event stopped = { .type = VIRTIO_PVVF_EVT_PRI_STOPPED };
+	struct pvvf_order o;
+
+	pvvf_order_init(&o, &pvvf_caps_full);
+	KUNIT_ASSERT_EQ(test, pvvf_order_run(&o, R_ON, 4), 0);
+	KUNIT_ASSERT_EQ(test, pvvf_order_run(&o, R_OFF, 0), 0);
+	KUNIT_ASSERT_TRUE(test, pvvf_order_pri_status(&o,
+						      VIRTIO_PVVF_PRI_STOPPED));
+	KUNIT_ASSERT_EQ(test, pvvf_order_run(&o, R_ON, 4), 0);
+	KUNIT_ASSERT_EQ(test, pvvf_order_run(&o, R_OFF, 0), 0);
+	/* The first drain's event, late. */
+	pvvf_order_event(&o, &stopped);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), -EINPROGRESS);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, R_RST, 0), -EBUSY);
+	/* A status read while PRI is (still) enabled proves nothing. */
+	pvvf_order_init(&o, &pvvf_caps_full);
+	KUNIT_ASSERT_EQ(test, pvvf_order_run(&o, R_ON, 4), 0);
+	KUNIT_EXPECT_FALSE(test, pvvf_order_pri_status(&o,
+						       VIRTIO_PVVF_PRI_STOPPED));
+	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), -EBUSY);
 }
 
 /* The VF goes away, or its PF is removed, with an operation in flight. */
@@ -499,6 +532,7 @@ static struct kunit_case pvvf_order_cases[] = {
 	KUNIT_CASE(pvvf_order_race_revoke),
 	KUNIT_CASE(pvvf_order_revoke_latches),
 	KUNIT_CASE(pvvf_order_race_stopped),
+	KUNIT_CASE(pvvf_order_stale_stopped_event),
 	KUNIT_CASE(pvvf_order_race_gone),
 	KUNIT_CASE(pvvf_order_race_reset),
 	KUNIT_CASE(pvvf_order_race_rescan),
