@@ -52,8 +52,11 @@ static int pvvf_order_check_ats(const struct pvvf_order *o, bool enable,
 		return -EALREADY;
 	if (stu > 31)
 		return -EINVAL;
-	/* A VF's STU must equal its PF's (PCIe 10.5.1.3). */
-	if (o->caps.ats_stu && o->caps.ats_stu != stu + 12)
+	/*
+	 * A VF's STU must equal its PF's (PCIe 10.5.1.3); with the PF's ATS
+	 * off there is none to match, as pci_enable_ats() finds on a VF.
+	 */
+	if (o->caps.ats_stu != stu + 12)
 		return -EINVAL;
 	return 0;
 }

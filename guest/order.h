@@ -32,7 +32,7 @@ struct pvvf_order_caps {
 	bool pri;
 	u8 pasid_features;	/* supported VIRTIO_PVVF_PASID_* */
 	u32 pri_capacity;
-	u8 ats_stu;		/* PF's STU as a page shift; 0: no constraint */
+	u8 ats_stu;		/* PF's STU as a page shift; 0: PF ATS off */
 };
 
 struct pvvf_order {

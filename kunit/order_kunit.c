@@ -118,7 +118,7 @@ static const struct pvvf_tr pvvf_transitions[] = {
 	{ ST_PRI, A_OFF, 0, -EBUSY },		/* teardown: PRI first */
 	{ ST_DRAINING, A_OFF, 0, 0 },
 	{ ST_STOPPED, A_OFF, 0, 0 },
-	{ ST_NOCAPS, A_ON, 5, 0 },		/* no PF STU constraint */
+	{ ST_NOCAPS, A_ON, 0, -EINVAL },	/* PF ATS off: no STU */
 
 	/* PASID never changes while ATS is enabled (PCIe 7.8.9.3). */
 	{ ST_IDLE, P_ON, EXEC, 0 },
