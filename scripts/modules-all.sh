@@ -24,7 +24,7 @@ problems=0
 fail() { log "FAIL: $*"; problems=$((problems + 1)); }
 
 sources() {
-	(cd "$top" && ls guest/*.[ch] kunit/*.c include/linux/*.h)
+	(cd "$top" && ls guest/*.[ch] kunit/*.c include/linux/*.h tests/consumer/*.c)
 }
 
 build_one() {
@@ -35,6 +35,8 @@ build_one() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp -r "$top/Kbuild" "$top/guest" "$top/include" "$top/uapi" "$dir/"
+	mkdir -p "$dir/tests"
+	cp -r "$top/tests/consumer" "$dir/tests/"
 	log "$kver: W=1 C=2 build"
 	out=$(make -C "$kdir" M="$dir" W=1 C=2 CHECK=sparse modules 2>&1)
 	local rc=$?
@@ -45,6 +47,7 @@ build_one() {
 		fail "$kver: warnings"
 	fi
 	[ -f "$dir/pvvf.ko" ] || fail "$kver: no pvvf.ko"
+	[ -f "$dir/pvvf_test.ko" ] || fail "$kver: no pvvf_test.ko"
 }
 
 for kver in "$@"; do
