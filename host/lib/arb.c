@@ -373,9 +373,20 @@ struct pvvf_verdict pvvf_vf_pri_reset(struct pvvf_vf *vf)
 /* ---- teardown ---- */
 
 /*
- * Release everything the VF holds, in the order of an orderly teardown:
+ * Give up everything the VF holds, in the order of an orderly teardown:
  * PRI disable, drain (deadline now), PRI reset, ATS off, PASID disable.
  */
+void pvvf_vf_teardown(struct pvvf_vf *vf)
+{
+	pvvf_vf_pri_disable(vf);
+	pvvf_vf_drain_expire(vf);
+	vf->pri_faults = 0;
+	pvvf_ats_off(vf);
+	if (vf->pasid)
+		pvvf_vf_pasid_drop(vf);
+}
+
+/* The VF leaves its guest (or the guest leaves): it waits for nothing. */
 void pvvf_vf_release(struct pvvf_vf *vf)
 {
 	if (vf->pf->gone) {
@@ -383,12 +394,8 @@ void pvvf_vf_release(struct pvvf_vf *vf)
 		return;
 	}
 	pvvf_pf_ack_drop(vf);
-	pvvf_vf_pri_disable(vf);
-	pvvf_vf_drain_expire(vf);
-	vf->pri_faults = 0;
-	pvvf_ats_off(vf);
-	if (vf->pasid)
-		pvvf_vf_pasid_drop(vf);
+	pvvf_vf_reset_cancel(vf);
+	pvvf_vf_teardown(vf);
 }
 
 /*
@@ -407,6 +414,7 @@ void pvvf_vf_forget(struct pvvf_vf *vf)
 	vf->ats_stu = 0;
 	vf->pasid = false;
 	vf->pasid_features = 0;
+	pvvf_vf_reset_cancel(vf);
 	vf->ack_wait = 0;
-	vf->ack_seq_valid = false;
+	vf->ack_seq_valid = 0;
 }

@@ -65,6 +65,7 @@ struct pvvf_core *pvvf_core_create(const struct pvvf_core_params *params,
 	if (cb)
 		core->cb = *cb;
 	pvvf_link_init(&core->drains);
+	pvvf_link_init(&core->vf_resets);
 	return core;
 }
 
@@ -98,6 +99,20 @@ static uint64_t pvvf_core_expire_drains(struct pvvf_core *core)
 	return PVVF_NO_DEADLINE;
 }
 
+/* VF resets wait with now + a constant timeout too. */
+static uint64_t pvvf_core_expire_vf_resets(struct pvvf_core *core)
+{
+	while (!pvvf_link_empty(&core->vf_resets)) {
+		struct pvvf_vf *vf = (struct pvvf_vf *)((char *)core->vf_resets.next -
+					offsetof(struct pvvf_vf, vf_reset_link));
+
+		if (vf->vf_reset_deadline > core->now)
+			return vf->vf_reset_deadline;
+		pvvf_vf_reset_run(vf);
+	}
+	return PVVF_NO_DEADLINE;
+}
+
 uint64_t pvvf_core_tick(struct pvvf_core *core, uint64_t now_ns)
 {
 	uint64_t next = PVVF_NO_DEADLINE;
@@ -115,6 +130,7 @@ uint64_t pvvf_core_tick(struct pvvf_core *core, uint64_t now_ns)
 		if (pf->reset_pending)
 			next = pvvf_min(next, pf->reset_deadline);
 	}
+	next = pvvf_min(next, pvvf_core_expire_vf_resets(core));
 	return pvvf_min(next, pvvf_core_expire_drains(core));
 }
 
@@ -143,6 +159,7 @@ static int pvvf_pf_init(struct pvvf_pf *pf)
 		pf->vfs[i].pf = pf;
 		pf->vfs[i].index = (uint16_t)i;
 		pvvf_link_init(&pf->vfs[i].drain_link);
+		pvvf_link_init(&pf->vfs[i].vf_reset_link);
 	}
 	return 0;
 }
@@ -317,7 +334,7 @@ bool pvvf_guest_has(const struct pvvf_guest *g, uint64_t feature_bit)
 /* 6.4.2: a free offset is dword aligned, in 0x100..0xfe8, or 0. */
 static bool pvvf_vf_spec_ok(const struct pvvf_vf_spec *s)
 {
-	if (!s->pf || s->vf_index >= s->pf->caps.num_vfs)
+	if (!s->pf || s->pf->gone || s->vf_index >= s->pf->caps.num_vfs)
 		return false;
 	if (s->path_len < 1 || s->path_len > VIRTIO_PVVF_PATH_MAX)
 		return false;
@@ -502,6 +519,7 @@ static void pvvf_vf_fill_info(const struct pvvf_vf *vf, struct pvvf_vf_info *o)
 	o->pri_alloc = vf->pri_alloc;
 	o->pri_held = vf->pri_held;
 	o->pri_outstanding = pvvf_vf_pri_outstanding(vf);
+	o->reset_pending = vf->ack_wait & PVVF_ACK_VF_RESET;
 }
 
 int pvvf_pf_get_vf_info(const struct pvvf_pf *pf, uint16_t vf_index,

@@ -42,6 +42,13 @@ struct pvvf_verdict {
 
 /* Acknowledgement kinds a VF can wait for (bit per kind). */
 #define PVVF_ACK_PF_RESET	0x1
+#define PVVF_ACK_VF_RESET	0x2
+#define PVVF_ACK_KINDS		2
+
+static inline int pvvf_ack_idx(uint8_t kind)
+{
+	return kind == PVVF_ACK_PF_RESET ? 0 : 1;
+}
 
 /* One VF of a registered PF, with its virtual per-VF state. */
 struct pvvf_vf {
@@ -73,8 +80,11 @@ struct pvvf_vf {
 	struct pvvf_link drain_link;
 	/* events awaiting acknowledgement */
 	uint8_t ack_wait;		/* PVVF_ACK_* */
-	uint32_t ack_seq;
-	bool ack_seq_valid;
+	uint8_t ack_seq_valid;		/* PVVF_ACK_* whose event was delivered */
+	uint32_t ack_seq[PVVF_ACK_KINDS];
+	/* host-initiated VF reset waiting for its ack */
+	uint64_t vf_reset_deadline;
+	struct pvvf_link vf_reset_link;
 };
 
 struct pvvf_pf_member {
@@ -159,6 +169,7 @@ struct pvvf_core {
 	struct pvvf_pf *pfs;
 	struct pvvf_guest *guests;
 	struct pvvf_link drains;	/* draining VFs, by deadline */
+	struct pvvf_link vf_resets;	/* VF resets waiting for acks, by deadline */
 };
 
 /* core.c */
@@ -181,6 +192,7 @@ uint16_t pvvf_vf_pri_status(const struct pvvf_vf *vf);
 uint32_t pvvf_vf_pri_outstanding(const struct pvvf_vf *vf);
 uint8_t pvvf_pf_pasid_available(const struct pvvf_pf *pf);
 void pvvf_vf_release(struct pvvf_vf *vf);
+void pvvf_vf_teardown(struct pvvf_vf *vf);
 void pvvf_vf_forget(struct pvvf_vf *vf);
 void pvvf_vf_drain_check(struct pvvf_vf *vf);
 void pvvf_vf_drain_expire(struct pvvf_vf *vf);
@@ -191,6 +203,9 @@ void pvvf_pf_note(void *cookie, enum pvvf_pf_note note, uint16_t vf_index);
 void pvvf_pf_reset_ack(struct pvvf_vf *vf);
 void pvvf_pf_reset_run(struct pvvf_pf *pf);
 void pvvf_pf_ack_drop(struct pvvf_vf *vf);
+void pvvf_vf_reset_ack(struct pvvf_vf *vf);
+void pvvf_vf_reset_run(struct pvvf_vf *vf);
+void pvvf_vf_reset_cancel(struct pvvf_vf *vf);
 
 /* event.c */
 int pvvf_evq_init(struct pvvf_guest *g, uint32_t depth);

@@ -135,17 +135,26 @@ void pvvf_evq_purge_slot(struct pvvf_guest *g, uint32_t slot)
 	}
 }
 
-static void pvvf_evq_remember_ack(struct pvvf_guest *g, uint32_t slot, uint32_t seq)
+static uint8_t pvvf_evq_ack_kind(uint16_t type)
+{
+	if (type == VIRTIO_PVVF_EVT_PF_RESET_BEGIN)
+		return PVVF_ACK_PF_RESET;
+	return type == VIRTIO_PVVF_EVT_VF_RESET_BEGIN ? PVVF_ACK_VF_RESET : 0;
+}
+
+static void pvvf_evq_remember_ack(struct pvvf_guest *g, const struct pvvf_evq_ent *e,
+				  uint32_t seq)
 {
 	struct pvvf_ack_ent *a = &g->acks[seq % PVVF_ACK_WINDOW];
-	struct pvvf_vf *vf = pvvf_guest_slot_vf(g, slot);
+	struct pvvf_vf *vf = pvvf_guest_slot_vf(g, e->vf);
+	uint8_t kind = pvvf_evq_ack_kind(e->type);
 
 	a->seq = seq;
-	a->slot = slot;
+	a->slot = e->vf;
 	a->valid = true;
-	if (vf) {
-		vf->ack_seq = seq;
-		vf->ack_seq_valid = true;
+	if (vf && kind) {
+		vf->ack_seq[pvvf_ack_idx(kind)] = seq;
+		vf->ack_seq_valid |= kind;
 	}
 }
 
@@ -174,7 +183,7 @@ bool pvvf_guest_event_pop(struct pvvf_guest *g, struct virtio_pvvf_event *ev)
 		*pvvf_evq_pos(g, e->vf, e->type) = 0;
 		seq = g->next_seq++;
 		if (e->flags & VIRTIO_PVVF_EVT_F_ACK)
-			pvvf_evq_remember_ack(g, e->vf, seq);
+			pvvf_evq_remember_ack(g, e, seq);
 		pvvf_evq_fill(ev, e, seq);
 		return true;
 	}
@@ -202,9 +211,18 @@ bool pvvf_evq_ack(struct pvvf_guest *g, uint32_t seq)
 	if (!a->valid || a->seq != seq)
 		return false;
 	vf = pvvf_guest_slot_vf(g, a->slot);
-	if (!vf || !vf->ack_wait || !vf->ack_seq_valid || vf->ack_seq != seq)
+	if (!vf)
 		return false;
-	a->valid = false;
-	pvvf_pf_reset_ack(vf);
-	return true;
+	for (uint8_t kind = PVVF_ACK_PF_RESET; kind <= PVVF_ACK_VF_RESET; kind <<= 1) {
+		if (!(vf->ack_wait & vf->ack_seq_valid & kind) ||
+		    vf->ack_seq[pvvf_ack_idx(kind)] != seq)
+			continue;
+		a->valid = false;
+		if (kind == PVVF_ACK_PF_RESET)
+			pvvf_pf_reset_ack(vf);
+		else
+			pvvf_vf_reset_ack(vf);
+		return true;
+	}
+	return false;
 }

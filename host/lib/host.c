@@ -183,6 +183,9 @@ void pvvf_pf_note(void *cookie, enum pvvf_pf_note note, uint16_t vf_index)
 	case PVVF_PF_NOTE_REMOVED:
 		pvvf_pf_gone(pf);
 		break;
+	case PVVF_PF_NOTE_VF_RESET_REQ:
+		pvvf_pf_vf_reset(pf, vf_index);
+		break;
 	}
 }
 
@@ -208,7 +211,7 @@ int pvvf_pf_reset(struct pvvf_pf *pf)
 		if (!vf->owner || !vf->owner->connected)
 			continue;
 		vf->ack_wait |= PVVF_ACK_PF_RESET;
-		vf->ack_seq_valid = false;
+		vf->ack_seq_valid &= ~PVVF_ACK_PF_RESET;
 		pf->reset_acks++;
 		pvvf_evq_push_vf(vf, VIRTIO_PVVF_EVT_PF_RESET_BEGIN,
 				 VIRTIO_PVVF_EVT_F_ACK, 0);
@@ -225,7 +228,7 @@ static void pvvf_pf_ack_clear(struct pvvf_vf *vf)
 	struct pvvf_pf *pf = vf->pf;
 
 	vf->ack_wait &= ~PVVF_ACK_PF_RESET;
-	vf->ack_seq_valid = false;
+	vf->ack_seq_valid &= ~PVVF_ACK_PF_RESET;
 	if (pf->reset_acks)
 		pf->reset_acks--;
 }
@@ -279,4 +282,66 @@ void pvvf_pf_reset_run(struct pvvf_pf *pf)
 		n++;
 	}
 	pvvf_host_log(pf, "reset_done", n);
+}
+
+/* ---- VF reset (a host FLR of one VF) ---- */
+
+/*
+ * Like a PF reset, but for one VF: its owner hears VF_RESET_BEGIN and
+ * may quiesce and acknowledge first; no other VF is touched.
+ */
+int pvvf_pf_vf_reset(struct pvvf_pf *pf, uint16_t vf_index)
+{
+	struct pvvf_vf *vf;
+
+	if (pf->gone)
+		return -ENODEV;
+	if (vf_index >= pf->caps.num_vfs)
+		return -ENOENT;
+	vf = &pf->vfs[vf_index];
+	if (vf->ack_wait & PVVF_ACK_VF_RESET)
+		return -EALREADY;
+	pvvf_log(pf->core, "host pf=0x%llx action=vf_reset_begin vf=%u",
+		 (unsigned long long)pf->id, vf_index);
+	if (!vf->owner || !vf->owner->connected) {
+		pvvf_vf_reset_run(vf);
+		return 0;
+	}
+	vf->ack_wait |= PVVF_ACK_VF_RESET;
+	vf->ack_seq_valid &= ~PVVF_ACK_VF_RESET;
+	vf->vf_reset_deadline = pf->core->now + pf->core->p.reset_ack_timeout_ns;
+	pvvf_link_add_tail(&pf->core->vf_resets, &vf->vf_reset_link);
+	pvvf_evq_push_vf(vf, VIRTIO_PVVF_EVT_VF_RESET_BEGIN, VIRTIO_PVVF_EVT_F_ACK, 0);
+	return 0;
+}
+
+/* The VF no longer waits for its ack (acked, deadline, or released). */
+void pvvf_vf_reset_cancel(struct pvvf_vf *vf)
+{
+	if (!(vf->ack_wait & PVVF_ACK_VF_RESET))
+		return;
+	vf->ack_wait &= ~PVVF_ACK_VF_RESET;
+	vf->ack_seq_valid &= ~PVVF_ACK_VF_RESET;
+	pvvf_link_del(&vf->vf_reset_link);
+}
+
+/*
+ * The FLR resets the VF's own state: page requests answered, PRI off and
+ * stopped, ATS off, PASID reference dropped, in teardown order.
+ */
+void pvvf_vf_reset_run(struct pvvf_vf *vf)
+{
+	pvvf_vf_reset_cancel(vf);
+	if (vf->pf->gone)
+		return;
+	pvvf_vf_teardown(vf);
+	pvvf_log(vf->pf->core, "host pf=0x%llx action=vf_reset_done vf=%u",
+		 (unsigned long long)vf->pf->id, vf->index);
+	pvvf_evq_push_vf(vf, VIRTIO_PVVF_EVT_VF_RESET_DONE, 0, 0);
+}
+
+void pvvf_vf_reset_ack(struct pvvf_vf *vf)
+{
+	if (vf->ack_wait & PVVF_ACK_VF_RESET)
+		pvvf_vf_reset_run(vf);
 }

@@ -46,6 +46,7 @@ enum pvvf_pf_note {
 	PVVF_PF_NOTE_ATS,	/* ATS Enable of the PF or a VF changed by someone else */
 	PVVF_PF_NOTE_RESET_REQ,	/* the host asks for a PF reset */
 	PVVF_PF_NOTE_REMOVED,	/* the PF is gone; no op may be called again */
+	PVVF_PF_NOTE_VF_RESET_REQ, /* the host asks for a reset of @vf_index */
 };
 
 typedef void pvvf_pf_notify_fn(void *cookie, enum pvvf_pf_note note,

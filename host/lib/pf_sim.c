@@ -687,6 +687,12 @@ void pvvf_pf_sim_request_reset(struct pvvf_pf_sim *s)
 		sim_note(s, PVVF_PF_NOTE_RESET_REQ, 0);
 }
 
+void pvvf_pf_sim_request_vf_reset(struct pvvf_pf_sim *s, uint16_t vf)
+{
+	if (!s->removed && !sim_vf_bad(s, vf))
+		sim_note(s, PVVF_PF_NOTE_VF_RESET_REQ, vf);
+}
+
 void pvvf_pf_sim_remove(struct pvvf_pf_sim *s)
 {
 	if (s->removed)

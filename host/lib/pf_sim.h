@@ -88,6 +88,8 @@ void pvvf_pf_sim_host_pri_disable(struct pvvf_pf_sim *sim);
 void pvvf_pf_sim_host_ats(struct pvvf_pf_sim *sim, bool enable);
 /* Host asks for a PF reset (the core runs it after the guests acked). */
 void pvvf_pf_sim_request_reset(struct pvvf_pf_sim *sim);
+/* Host asks for a reset (FLR) of one VF (the core runs it after the ack). */
+void pvvf_pf_sim_request_vf_reset(struct pvvf_pf_sim *sim, uint16_t vf);
 /* Surprise removal of the PF. */
 void pvvf_pf_sim_remove(struct pvvf_pf_sim *sim);
 

@@ -103,6 +103,15 @@ struct pvvf_pf *pvvf_core_find_pf(const struct pvvf_core *core, uint64_t pf_id);
  */
 int pvvf_pf_reset(struct pvvf_pf *pf);
 
+/*
+ * Host asks for a reset (FLR) of one VF: its owner gets VF_RESET_BEGIN
+ * (ack required); once acknowledged or at the ack deadline the VF's state
+ * is released in teardown order and VF_RESET_DONE follows.  No other VF
+ * changes.  -EALREADY if one is pending, -ENOENT for a bad index, -ENODEV
+ * if the PF is gone.
+ */
+int pvvf_pf_vf_reset(struct pvvf_pf *pf, uint16_t vf_index);
+
 /* Ownership of the PF's PASID Enable bit */
 #define PVVF_OWNER_HOST		0x1	/* the host had it on / turned it on */
 #define PVVF_OWNER_PVVF		0x2	/* pvvf turned it on for a VF */
@@ -149,6 +158,7 @@ struct pvvf_vf_info {
 	uint32_t pri_alloc;		/* last allocation enabled */
 	uint32_t pri_held;		/* what the VF holds of the pool now */
 	uint32_t pri_outstanding;
+	bool reset_pending;		/* VF reset waiting for its ack */
 };
 
 int pvvf_pf_get_info(const struct pvvf_pf *pf, struct pvvf_pf_info *out);
@@ -189,7 +199,8 @@ struct pvvf_vf_spec {
 /*
  * Give a VF to the guest: returns its slot (the next unused one; slots are
  * never reused), -EBUSY if another guest owns the VF, -ENOSPC when all
- * VIRTIO_PVVF_MAX_VFS slots were used, -EINVAL for a bad spec.  A
+ * VIRTIO_PVVF_MAX_VFS slots were used, -EINVAL for a bad spec (or a PF
+ * that was removed).  A
  * connected guest gets VF_TABLE and a config change.
  */
 int pvvf_guest_add_vf(struct pvvf_guest *g, const struct pvvf_vf_spec *spec);

@@ -277,15 +277,19 @@ static void p_request(struct world *w)
 
 /*
  * A refused ack is right only if nothing waits for it any more: the reset
- * already ran (ack deadline) or the VF left the slot.
+ * already ran (ack deadline) or the VF left the slot.  Acks are sent right
+ * after the pop, so a reset still pending is the one this event began.
  */
-static bool p_still_waits(struct world *w, struct pvvf_guest *g, uint32_t slot)
+static bool p_still_waits(struct world *w, struct pvvf_guest *g,
+			  const struct virtio_pvvf_event *ev)
 {
 	struct pvvf_vf_info vi;
 	struct pvvf_pf_info pi;
 
-	if (pvvf_guest_get_vf_info(g, slot, &vi))
+	if (pvvf_guest_get_vf_info(g, le32toh(ev->vf), &vi))
 		return false;
+	if (le16toh(ev->type) == VIRTIO_PVVF_EVT_VF_RESET_BEGIN)
+		return vi.reset_pending;
 	pvvf_pf_get_info(pvvf_core_find_pf(w->core, vi.pf_id), &pi);
 	return pi.reset_pending;
 }
@@ -302,7 +306,7 @@ static void p_events(struct world *w)
 		if (!(le16toh(ev.flags) & VIRTIO_PVVF_EVT_F_ACK) || !p_chance(w, 80))
 			continue;
 		if (h_req(g, VIRTIO_PVVF_OP_EVENT_ACK, VIRTIO_PVVF_VF_NONE, body,
-			  sizeof(body)).status && p_still_waits(w, g, le32toh(ev.vf)))
+			  sizeof(body)).status && p_still_waits(w, g, &ev))
 			p_fail(w, "ack of delivered seq %u refused", le32toh(ev.seq));
 	}
 }
@@ -345,6 +349,9 @@ static void p_host(struct world *w, uint32_t what)
 		pvvf_pf_sim_vf_pri_fault(s, (uint16_t)p_below(w, w->sp[p].num_vfs),
 					 PCI_PRI_STATUS_RF);
 		break;
+	case 5:
+		pvvf_pf_sim_request_vf_reset(s, (uint16_t)p_below(w, w->sp[p].num_vfs));
+		break;
 	}
 }
 
@@ -375,7 +382,7 @@ static void p_step(struct world *w, uint32_t step, uint32_t steps)
 	else if (r < 830)
 		p_events(w);
 	else if (r < 950)
-		p_host(w, p_below(w, 5));
+		p_host(w, p_below(w, 6));
 	else if (r < 975) {
 		struct pvvf_guest *g = w->g[p_below(w, (uint32_t)w->ng)];
 

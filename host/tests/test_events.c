@@ -160,6 +160,90 @@ static void test_event_ack_unknown_seq(void **st)
 	h_assert_snap_equal(es.e, &before);
 }
 
+/* ---- VF reset ---- */
+
+static void test_vf_reset_waits_for_ack(void **st)
+{
+	struct virtio_pvvf_event ev[8];
+	struct pvvf_vf_info other_before, other_after;
+	int n;
+
+	(void)st;
+	h_assert_ok(h_pasid_enable(es.a, 0, 0));
+	h_assert_ok(h_pri_enable(es.a, 0, 8));
+	h_assert_ok(h_ats(es.a, 0, 1, 0));
+	h_assert_ok(h_pri_enable(es.b, 0, 8));
+	assert_int_equal(pvvf_pf_sim_inject(es.sim, 0, 2, es.e->now), 2);
+	drain_events();
+	other_before = h_vf(es.e, 0, 2);
+	pvvf_pf_sim_request_vf_reset(es.sim, 0);
+	assert_int_equal(pvvf_pf_vf_reset(es.e->pf[0], 0), -EALREADY);
+	assert_true(h_vf(es.e, 0, 0).reset_pending);
+	assert_int_equal(h_events(es.b, ev, 8), 0);
+	n = h_events(es.a, ev, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(le16toh(ev[0].type), EVT(VF_RESET_BEGIN));
+	assert_int_equal(le16toh(ev[0].flags), VIRTIO_PVVF_EVT_F_ACK);
+	assert_int_equal(le32toh(ev[0].vf), 0);
+	/* nothing happens before the ack */
+	assert_true(h_vf(es.e, 0, 0).pasid);
+	h_assert_ok(h_event_ack(es.a, le32toh(ev[0].seq)));
+	assert_false(h_vf(es.e, 0, 0).reset_pending);
+	assert_false(h_vf(es.e, 0, 0).pasid);
+	assert_false(h_vf(es.e, 0, 0).ats);
+	assert_false(h_vf(es.e, 0, 0).pri_enabled);
+	assert_int_equal(pvvf_pf_sim_outstanding(es.sim, 0), 0);
+	assert_int_equal(h_pf(es.e, 0).pasid_refs, 0);
+	assert_false(h_pf(es.e, 0).pasid_enabled);
+	assert_int_equal(h_pf(es.e, 0).pri_free, 56);
+	n = h_events(es.a, ev, 8);
+	assert_int_not_equal(h_find_event(ev, n, EVT(VF_RESET_DONE), 0), -1);
+	assert_int_not_equal(h_find_event(ev, n, EVT(PRI_STOPPED), 0), -1);
+	other_after = h_vf(es.e, 0, 2);
+	assert_memory_equal(&other_before, &other_after, sizeof(other_after));
+}
+
+static void test_vf_reset_runs_at_deadline(void **st)
+{
+	(void)st;
+	h_assert_ok(h_pasid_enable(es.b, 1, 0));
+	assert_int_equal(pvvf_pf_vf_reset(es.e->pf[0], 3), 0);
+	assert_int_equal(pvvf_core_tick(es.e->core, es.e->now),
+			 es.e->now + PVVF_RESET_ACK_TIMEOUT_NS);
+	h_tick(es.e, PVVF_RESET_ACK_TIMEOUT_NS - 1);
+	assert_true(h_vf(es.e, 0, 3).pasid);
+	h_tick(es.e, 1);
+	assert_false(h_vf(es.e, 0, 3).pasid);
+	assert_false(h_vf(es.e, 0, 3).reset_pending);
+	/* an unassigned VF is reset at once */
+	assert_int_equal(pvvf_pf_vf_reset(es.e->pf[0], 7), 0);
+	assert_false(h_vf(es.e, 0, 7).reset_pending);
+	assert_int_equal(pvvf_pf_vf_reset(es.e->pf[0], 8), -ENOENT);
+}
+
+/* A VF waiting for both resets: each ack answers only its own event. */
+static void test_vf_and_pf_reset_acks_are_distinct(void **st)
+{
+	struct virtio_pvvf_event ev[8];
+	int n, pf_i, vf_i;
+
+	(void)st;
+	drain_events();
+	assert_int_equal(pvvf_pf_vf_reset(es.e->pf[0], 1), 0);
+	assert_int_equal(pvvf_pf_reset(es.e->pf[0]), 0);
+	n = h_events(es.a, ev, 8);
+	vf_i = h_find_event(ev, n, EVT(VF_RESET_BEGIN), 1);
+	pf_i = h_find_event(ev, n, EVT(PF_RESET_BEGIN), 1);
+	assert_true(vf_i >= 0 && pf_i >= 0);
+	assert_int_equal(h_pf(es.e, 0).reset_acks_pending, 4);
+	h_assert_ok(h_event_ack(es.a, le32toh(ev[vf_i].seq)));
+	assert_false(h_vf(es.e, 0, 1).reset_pending);
+	assert_int_equal(h_pf(es.e, 0).reset_acks_pending, 4);
+	h_assert_reply(h_event_ack(es.a, le32toh(ev[vf_i].seq)), S(EINVAL), Q(SEQ));
+	h_assert_ok(h_event_ack(es.a, le32toh(ev[pf_i].seq)));
+	assert_int_equal(h_pf(es.e, 0).reset_acks_pending, 3);
+}
+
 /* ---- removal ---- */
 
 static void test_pf_removed(void **st)
@@ -433,6 +517,9 @@ int main(void)
 		T(test_pf_reset_runs_at_ack_deadline),
 		T(test_pf_reset_request_from_host),
 		T(test_event_ack_unknown_seq),
+		T(test_vf_reset_waits_for_ack),
+		T(test_vf_reset_runs_at_deadline),
+		T(test_vf_and_pf_reset_acks_are_distinct),
 		T(test_pf_removed),
 		T(test_events_coalesce_per_slot_and_type),
 		T(test_events_overflow_becomes_resync),
