@@ -151,14 +151,19 @@ static int pvvf_vf_begin(struct pvvf_dev *pv, struct pvvf_vf *vf,
 	return -EAGAIN;
 }
 
-static int pvvf_vf_end(struct pvvf_vf *vf, enum pvvf_op op, u32 arg,
-		       int result)
+/* Apply the result; if it left the state unknown, read it back now. */
+static int pvvf_vf_end(struct pvvf_dev *pv, struct pvvf_vf *vf,
+		       enum pvvf_op op, u32 arg, int result, unsigned int *lost)
 {
+	bool stale;
 	int err;
 
 	spin_lock_irq(&vf->lock);
 	err = pvvf_order_end(&vf->order, op, arg, result);
+	stale = vf->order.stale && !vf->order.gone;
 	spin_unlock_irq(&vf->lock);
+	if (stale)
+		pvvf_vf_sync(pv, vf, lost);
 	return err;
 }
 
@@ -198,8 +203,8 @@ static int pvvf_vf_op(struct pci_dev *pdev, enum pvvf_op op, u32 arg,
 	pv = vf->pv;
 	err = pv ? pvvf_vf_begin(pv, vf, op, arg, &lost) : -ENODEV;
 	if (!err)
-		err = pvvf_vf_end(vf, op, arg,
-				  pvvf_vf_send(pv, vf, opcode, arg));
+		err = pvvf_vf_end(pv, vf, op, arg,
+				  pvvf_vf_send(pv, vf, opcode, arg), &lost);
 	mutex_unlock(&vf->op_lock);
 	pvvf_vf_notify_lost(vf, lost);
 	pvvf_vf_put(vf);
@@ -226,7 +231,7 @@ static int pvvf_ats_enable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
 			err = rollback ?: err;
 		}
 	}
-	return pvvf_vf_end(vf, PVVF_OP_ATS_ENABLE, stu, err);
+	return pvvf_vf_end(pv, vf, PVVF_OP_ATS_ENABLE, stu, err, lost);
 }
 
 /**
@@ -275,7 +280,7 @@ static int pvvf_ats_disable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
 		pci_disable_ats(vf->pdev);
 	/* docs/spec.md 6.7.1: report after clearing the Enable bit. */
 	err = pvvf_vf_send_ats(pv, vf, false, 0);
-	return pvvf_vf_end(vf, PVVF_OP_ATS_DISABLE, 0, err);
+	return pvvf_vf_end(pv, vf, PVVF_OP_ATS_DISABLE, 0, err, lost);
 }
 
 /**
@@ -421,11 +426,16 @@ static int pvvf_vf_stopped(struct pvvf_vf *vf)
 	return err;
 }
 
-/* Ask the host once, in case the drain finished before anyone waited. */
-static void pvvf_vf_poll_stopped(struct pvvf_vf *vf)
+/*
+ * Ask the host once, in case the drain finished before anyone waited: read
+ * the state back if it is unknown, then confirm with PRI_STATUS.
+ */
+static void pvvf_vf_poll_stopped(struct pvvf_vf *vf, unsigned int *lost)
 {
 	mutex_lock(&vf->op_lock);
-	if (vf->pv)
+	if (vf->pv && pvvf_vf_stopped(vf) == -ESTALE)
+		pvvf_vf_sync(vf->pv, vf, lost);
+	if (vf->pv && pvvf_vf_stopped(vf) == -EINPROGRESS)
 		pvvf_vf_confirm_stopped(vf->pv, vf);
 	mutex_unlock(&vf->op_lock);
 }
@@ -445,19 +455,23 @@ static void pvvf_vf_poll_stopped(struct pvvf_vf *vf)
  */
 int pvvf_pri_wait_stopped(struct pci_dev *pdev, unsigned int timeout_ms)
 {
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
 	struct pvvf_vf *vf = pvvf_vf_get(pdev);
+	unsigned int lost = 0;
+	long left;
 	int err;
 
 	if (!vf)
 		return -ENODEV;
-	err = pvvf_vf_stopped(vf);
-	if (err == -EINPROGRESS) {
-		pvvf_vf_poll_stopped(vf);
+	do {
+		pvvf_vf_poll_stopped(vf, &lost);
+		left = time_after(deadline, jiffies) ? deadline - jiffies : 0;
 		wait_event_timeout(vf->stop_wq,
 				   (err = pvvf_vf_stopped(vf)) != -EINPROGRESS,
-				   msecs_to_jiffies(timeout_ms));
-	}
+				   left);
+	} while (err == -ESTALE && left);
+	pvvf_vf_notify_lost(vf, lost);
 	pvvf_vf_put(vf);
-	return err == -EINPROGRESS ? -ETIMEDOUT : err;
+	return err == -EINPROGRESS || err == -ESTALE ? -ETIMEDOUT : err;
 }
 EXPORT_SYMBOL_GPL(pvvf_pri_wait_stopped);

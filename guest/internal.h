@@ -25,7 +25,6 @@
 #include "proto.h"
 #include "req.h"
 
-struct device_link;
 struct pci_dev;
 struct virtio_device;
 struct virtqueue;
@@ -43,7 +42,6 @@ struct pvvf_vf {
 	u32 slot;
 	struct mutex op_lock;		/* one operation at a time; @pv */
 	struct pvvf_dev *pv;		/* NULL once detached */
-	struct device_link *link;
 	spinlock_t lock;		/* @order, @desc */
 	struct pvvf_order order;
 	struct pvvf_vf_desc desc;

@@ -378,12 +378,15 @@ void pvvf_order_detach(struct pvvf_order *o)
  * @o: the VF's state
  *
  * Return: 0 if stopped; -EBUSY if PRI is still enabled (it would never
- * stop); -ENODEV if the VF is gone; -EINPROGRESS while draining.
+ * stop); -ENODEV if the VF is gone; -ESTALE if the state must be read back
+ * first; -EINPROGRESS while draining.
  */
 int pvvf_order_check_stopped(const struct pvvf_order *o)
 {
 	if (o->gone)
 		return -ENODEV;
+	if (o->stale)
+		return -ESTALE;
 	if (o->pri)
 		return -EBUSY;
 	return o->pri_stopped ? 0 : -EINPROGRESS;

@@ -153,14 +153,19 @@ static int pvvf_vf_attach(struct pvvf_dev *pv, u32 slot, struct pci_dev *pdev)
 	err = xa_insert(&pvvf_vfs, (unsigned long)pdev, vf, GFP_KERNEL);
 	if (err)
 		goto err_put;
-	vf->link = device_link_add(&pdev->dev, &pv->vdev->dev, 0);
-	if (!vf->link) {
+	/*
+	 * A managed link: the VF's driver is unbound before the pvvf device
+	 * goes.  The core drops it when the pvvf driver unbinds or the VF is
+	 * deleted; a managed link cannot be dropped by hand before that.
+	 */
+	if (!device_link_add(&pdev->dev, &pv->vdev->dev,
+			     DL_FLAG_AUTOREMOVE_SUPPLIER)) {
 		err = -EINVAL;
 		goto err_erase;
 	}
 	err = device_add_group(&pdev->dev, &pvvf_vf_group);
 	if (err)
-		goto err_link;
+		goto err_erase;
 	pv->slots[slot].vf = vf;
 	pci_info(pdev, "pvvf: VF %u of PF %#llx (slot %u)\n",
 		 vf->desc.vf_index, vf->desc.pf_id, slot);
@@ -168,8 +173,6 @@ static int pvvf_vf_attach(struct pvvf_dev *pv, u32 slot, struct pci_dev *pdev)
 	pvvf_notify(PVVF_EVENT_ATTACHED, pdev);
 	return 0;
 
-err_link:
-	device_link_del(vf->link);
 err_erase:
 	xa_erase(&pvvf_vfs, (unsigned long)pdev);
 err_put:
@@ -193,7 +196,6 @@ static void pvvf_vf_detach(struct pvvf_dev *pv, u32 slot, const char *why)
 	wake_up_all(&vf->stop_wq);
 
 	device_remove_group(&vf->pdev->dev, &pvvf_vf_group);
-	device_link_del(vf->link);
 	pci_info(vf->pdev, "pvvf: detached (%s)\n", why);
 	pvvf_vf_uevent(vf, "detached");
 	pvvf_notify(PVVF_EVENT_DETACHED, vf->pdev);

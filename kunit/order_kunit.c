@@ -360,6 +360,7 @@ static void pvvf_order_race_stopped(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, o.pri_stopped);
 	KUNIT_EXPECT_EQ(test, pvvf_order_end(&o, R_OFF, 0, 0), 0);
 	KUNIT_EXPECT_TRUE(test, o.stale);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), -ESTALE);
 	pvvf_order_sync(&o, &st);
 	KUNIT_EXPECT_EQ(test, pvvf_order_check_stopped(&o), 0);
 	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, R_RST, 0), 0);
