@@ -225,8 +225,15 @@ uint16_t pvvf_vf_pri_status(const struct pvvf_vf *vf)
 static int pvvf_pf_pri_start(struct pvvf_pf *pf)
 {
 	const struct pvvf_pf_ops *ops = pf->ops;
+	uint16_t ctrl, status;
 	int err;
 
+	err = ops->pri_read(pf->ctx, &ctrl, &status);
+	if (err)
+		return err;
+	/* Enabled by the host itself: its allocation is not pvvf's to set. */
+	if (ctrl & PCI_PRI_CTRL_ENABLE)
+		return -EPERM;
 	err = ops->pri_ctrl_write(pf->ctx, PCI_PRI_CTRL_RESET);
 	if (!err)
 		err = ops->pri_alloc_write(pf->ctx, pf->caps.pri_capacity);
@@ -280,8 +287,14 @@ struct pvvf_verdict pvvf_vf_pri_enable(struct pvvf_vf *vf, uint32_t alloc)
 		return v;
 	if (pvvf_fault(PVVF_FAULT_PRI_REALLOC) && pf->pri_on)
 		pf->ops->pri_alloc_write(pf->ctx, pf->caps.pri_capacity);
-	if (!pf->pri_on && pvvf_pf_pri_start(pf))
-		return pvvf_io_fail();
+	if (!pf->pri_on) {
+		int err = pvvf_pf_pri_start(pf);
+
+		if (err == -EPERM)
+			return PVVF_FAIL(EPERM, REVOKED);
+		if (err)
+			return pvvf_io_fail();
+	}
 	if (pf->ops->vf_pri_gate(pf->ctx, vf->index, alloc)) {
 		if (pf->pri_users == 0)
 			pvvf_pf_pri_stop(pf);

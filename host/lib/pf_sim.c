@@ -673,6 +673,16 @@ void pvvf_pf_sim_host_pri_disable(struct pvvf_pf_sim *s)
 	sim_note(s, PVVF_PF_NOTE_PRI, 0);
 }
 
+void pvvf_pf_sim_host_pri_enable(struct pvvf_pf_sim *s, uint32_t alloc)
+{
+	if (s->removed || !s->p.pri || (sim_pri_ctrl(s) & PCI_PRI_CTRL_ENABLE))
+		return;
+	cfg_w32(s->cfg, SIM_PRI + PCI_PRI_ALLOC_REQ, alloc);
+	cfg_w16(s->cfg, SIM_PRI + PCI_PRI_CTRL, PCI_PRI_CTRL_ENABLE);
+	sim_pri_update_stopped(s);
+	sim_note(s, PVVF_PF_NOTE_PRI, 0);
+}
+
 void pvvf_pf_sim_host_ats(struct pvvf_pf_sim *s, bool enable)
 {
 	if (s->removed)

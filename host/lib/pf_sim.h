@@ -84,6 +84,8 @@ void pvvf_pf_sim_vf_pri_fault(struct pvvf_pf_sim *sim, uint16_t vf, uint16_t bit
 void pvvf_pf_sim_host_pasid(struct pvvf_pf_sim *sim, bool enable, uint8_t features);
 /* Host clears the PF's PRI Enable. */
 void pvvf_pf_sim_host_pri_disable(struct pvvf_pf_sim *sim);
+/* Host uses the PF's PRI itself: sets the allocation, then Enable. */
+void pvvf_pf_sim_host_pri_enable(struct pvvf_pf_sim *sim, uint32_t alloc);
 /* Host sets the PF's own ATS Enable. */
 void pvvf_pf_sim_host_ats(struct pvvf_pf_sim *sim, bool enable);
 /* Host asks for a PF reset (the core runs it after the guests acked). */

@@ -66,7 +66,11 @@ struct pvvf_core_cb {
 
 struct pvvf_core *pvvf_core_create(const struct pvvf_core_params *params,
 				   const struct pvvf_core_cb *cb);
-/* Destroys every guest and PF still registered (PFs are unbound, not reset). */
+/*
+ * Destroys every guest (releasing what it held, through the PF ops) and
+ * every PF still registered (unbound, not reset): destroy the back-ends
+ * after the core.
+ */
 void pvvf_core_destroy(struct pvvf_core *core);
 
 /*

@@ -529,6 +529,22 @@ static void test_pri_host_revocation(void **st)
 	h_assert_reply(h_pri_enable(rs.a, 0, 1), S(EPERM), Q(REVOKED));
 }
 
+/* A PF whose PRI the host enabled itself is not pvvf's to program. */
+static void test_pri_host_owned_pf_refused(void **st)
+{
+	struct h_snap before;
+
+	(void)st;
+	pvvf_pf_sim_host_pri_enable(rs.sim, 16);
+	h_snap_take(rs.e, &before);
+	h_assert_reply(h_pri_enable(rs.a, 0, 4), S(EPERM), Q(REVOKED));
+	h_assert_snap_equal(rs.e, &before);
+	assert_int_equal(sim_pri_alloc(), 16);
+	pvvf_pf_sim_host_pri_disable(rs.sim);
+	h_assert_ok(h_pri_enable(rs.a, 0, 4));
+	assert_int_equal(sim_pri_alloc(), 64);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, r_setup, r_teardown)
@@ -558,6 +574,7 @@ int main(void)
 		T(test_pri_pf_stays_on_while_draining),
 		T(test_pri_vf_limited_to_its_allocation),
 		T(test_pri_host_revocation),
+		T(test_pri_host_owned_pf_refused),
 	};
 #undef T
 
