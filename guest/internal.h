@@ -52,6 +52,7 @@ struct pvvf_vf {
 struct pvvf_slot {
 	bool valid;			/* @desc parsed and may be attached */
 	bool refused;			/* refusal logged; never attach */
+	bool pf_gone;			/* its PF was removed: not before a reset */
 	struct pvvf_vf_desc desc;
 	struct pvvf_vf *vf;		/* attached VF, or NULL */
 };

@@ -225,7 +225,7 @@ static bool pvvf_vf_try_attach(struct pvvf_dev *pv, struct pci_dev *pdev)
 
 	for (slot = 0; slot < pv->num_vfs; slot++) {
 		s = &pv->slots[slot];
-		if (!s->valid || s->refused || s->vf ||
+		if (!s->valid || s->refused || s->pf_gone || s->vf ||
 		    !pvvf_locator_matches(pdev, &s->desc))
 			continue;
 		if (pdev->vendor != s->desc.vendor_id ||
@@ -370,6 +370,16 @@ bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf)
 
 /* ---- the table scan ---- */
 
+static bool pvvf_vf_is_gone(struct pvvf_vf *vf)
+{
+	bool gone;
+
+	spin_lock_irq(&vf->lock);
+	gone = vf->order.gone;
+	spin_unlock_irq(&vf->lock);
+	return gone;
+}
+
 /* The STU field of the VF's enabled ATS, or -1 if ATS is off. */
 #ifdef CONFIG_PCI_ATS
 static int pvvf_pdev_ats_stu(struct pci_dev *pdev)
@@ -488,6 +498,11 @@ static void pvvf_scan_config(struct pvvf_dev *pv)
 				     err, pv->num_vfs);
 		return;
 	}
+	/* After a reset every slot gets a fresh chance. */
+	for (slot = 0; pv->allow_reuse && slot < cfg.num_vfs; slot++) {
+		pv->slots[slot].refused = false;
+		pv->slots[slot].pf_gone = false;
+	}
 	for (slot = cfg.num_vfs; slot < pv->num_vfs; slot++) {
 		if (pv->slots[slot].vf)
 			pvvf_vf_detach(pv, slot, "slot gone after reset");
@@ -521,7 +536,11 @@ void pvvf_vf_scan(struct pvvf_dev *pv)
 			continue;
 		if (pv->allow_reuse)
 			pvvf_vf_replay_ats(pv, vf);
-		pvvf_vf_sync(pv, vf, NULL);
+		if (!pvvf_vf_sync(pv, vf, NULL) && pvvf_vf_is_gone(vf)) {
+			/* GET_STATE: the slot is empty or its PF is gone. */
+			pvvf_vf_detach(pv, slot, "PF gone");
+			pv->slots[slot].pf_gone = true;
+		}
 	}
 	pv->allow_reuse = false;
 	mutex_unlock(&pv->table_lock);
@@ -607,6 +626,7 @@ void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt)
 		mutex_lock(&pv->table_lock);
 		if (pv->slots[evt->vf].vf == vf)
 			pvvf_vf_detach(pv, evt->vf, "PF removed");
+		pv->slots[evt->vf].pf_gone = true;
 		mutex_unlock(&pv->table_lock);
 	}
 	if (vf)
