@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make modules-all KVER_61 KVER_612: build pvvf.ko for each kernel with W=1
-# and sparse (C=2), then run checkpatch.pl --strict on every guest, KUnit
-# and consumer-header source.  Any compiler or sparse warning, any build
-# error and any checkpatch complaint fails the run.
+# and sparse (C=2), then run checkpatch.pl --strict and kernel-doc -Wall on
+# every guest, KUnit, test-consumer and consumer-header source.  Any
+# compiler or sparse warning, any build error and any checkpatch or
+# kernel-doc complaint fails the run.
 #
 # Each kernel builds in its own scratch copy under build/modules/<kver>, so
 # objects of one kernel never leak into the other's build.
@@ -66,8 +67,16 @@ for f in $(sources); do
 	fi
 done
 
+log "kernel-doc -Wall"
+kdoc=$(dirname "$checkpatch")/kernel-doc
+out=$(cd "$top" && perl "$kdoc" -none -Wall $(sources) 2>&1)
+if [ -n "$out" ]; then
+	printf '%s\n' "$out"
+	fail "kernel-doc"
+fi
+
 if [ $problems -ne 0 ]; then
 	echo "modules-all: FAILED ($problems problems)"
 	exit 1
 fi
-echo "modules-all: OK ($*: W=1 and sparse clean; checkpatch --strict clean)"
+echo "modules-all: OK ($*: W=1 and sparse clean; checkpatch --strict and kernel-doc clean)"
