@@ -49,12 +49,17 @@ void pvvf_req_pool_destroy(struct pvvf_req_pool *pool)
 	pool->slots = NULL;
 }
 
-/* After a device reset: the device owns nothing, every slot is free. */
+/*
+ * After a device reset: the device owns nothing, every slot is free.  The
+ * caller broke the pool; wait until the woken waiters have left, so none
+ * marks a slot abandoned after it was freed here.
+ */
 void pvvf_req_pool_reset(struct pvvf_req_pool *pool)
 {
 	unsigned long flags;
 	unsigned int i;
 
+	wait_event(pool->wq, !atomic_read(&pool->users));
 	spin_lock_irqsave(&pool->lock, flags);
 	for (i = 0; i < pool->nr; i++)
 		pool->slots[i].state = PVVF_SLOT_FREE;
