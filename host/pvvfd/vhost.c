@@ -493,7 +493,7 @@ void pvvfd_guest_dispatch(struct pvvfd *d, struct pvvfd_guest *g,
 {
 	if (events & EPOLLIN) {
 		if (!vu_dispatch(&g->vu)) {
-			pvvfd_guest_drop(d, g, "closed");
+			pvvfd_guest_drop(d, g, g->broken ? g->broken_reason : "closed");
 			return;
 		}
 	} else if (events & (EPOLLHUP | EPOLLERR)) {

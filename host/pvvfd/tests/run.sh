@@ -160,5 +160,26 @@ fi
 kill -INT "$pid"; wait "$pid"
 [ $? -eq 0 ] && ok "SIGINT: exit 0" || not_ok "SIGINT exit status"
 
+# ---- the vhost-user link, driven by a minimal frontend ----
+rm -f "$tmp/journal"
+"$pvvfd" --pf "$PF" --guest "$G+id=1af4:1044" --control "$tmp/ctl" \
+	--reset-ack-timeout-ms 2000 --log "$tmp/journal" &
+pid=$!
+pids+=("$pid")
+wait_for "$tmp/ctl"
+if timeout 60 /usr/bin/python3 "$here/vu_frontend.py" "$S" "$tmp/ctl" >"$tmp/vu.out" 2>&1; then
+	ok "vhost-user frontend: $(grep -c '^ok' "$tmp/vu.out") checks"
+else
+	not_ok "vhost-user frontend"
+	grep -v '^ok' "$tmp/vu.out" | sed 's/^/#   /'
+fi
+kill -0 "$pid" 2>/dev/null && ok "pvvfd survived every frontend" || not_ok "pvvfd died"
+grep -q 'decision guest=a slot=0 op=get_vf status=0' "$tmp/journal" &&
+	ok "decisions are journaled" || not_ok "no decision line"
+grep -q 'conn guest=a event=refused reason=busy' "$tmp/journal" &&
+	ok "busy refusal journaled" || not_ok "no busy refusal line"
+kill -TERM "$pid"; wait "$pid"
+[ $? -eq 0 ] && ok "SIGTERM after frontends: exit 0" || not_ok "exit status after frontends"
+
 echo "pvvfd: $passed passed, $failed failed"
 [ $failed -eq 0 ]

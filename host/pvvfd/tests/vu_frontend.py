@@ -1,0 +1,313 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A minimal vhost-user frontend that drives a running pvvfd like QEMU and a
+virtio_pvvf driver would: negotiate, map a memfd as guest memory, start
+both split virtqueues, send requests, post event buffers, read config and
+config-change messages, stop the queues, disconnect and reconnect.
+
+Usage: vu_frontend.py GUEST_SOCKET CONTROL_SOCKET
+Expects pvvfd started with (see run.sh):
+  --pf sim:id=pf0,vfs=8 --guest name=a,...,vf=pf0:0@0000:00:1c.0/00.0+id=1af4:1044
+Prints TAP-like "ok"/"not ok" lines; exit status 1 on any failure.
+"""
+import mmap
+import os
+import select
+import socket
+import struct
+import sys
+
+# vhost-user requests
+GET_FEATURES, SET_FEATURES, SET_OWNER = 1, 2, 3
+SET_MEM_TABLE = 5
+SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE = 8, 9, 10, 11
+SET_VRING_KICK, SET_VRING_CALL = 12, 13
+GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES = 15, 16
+SET_VRING_ENABLE, SET_BACKEND_REQ_FD = 18, 21
+GET_CONFIG, SET_CONFIG = 24, 25
+BACKEND_CONFIG_CHANGE_MSG = 2
+F_PROTOCOL_FEATURES, F_VERSION_1, F_ACCESS_PLATFORM = 30, 32, 33
+PF_MQ, PF_BACKEND_REQ, PF_CONFIG = 0, 5, 9
+
+QSIZE = 64
+MEM = 1 << 20
+UADDR = 0x7F0000000000          # the frontend's view of guest memory
+DESC_NEXT, DESC_WRITE = 1, 2
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    print(("ok - " if cond else "not ok - ") + what)
+    if not cond:
+        failures += 1
+
+
+class Queue:
+    def __init__(self, mem, index, base):
+        self.mem, self.index = mem, index
+        self.desc, self.avail, self.used = base, base + 0x400, base + 0x800
+        self.buf = base + 0x1000          # buffers: 4 KiB per queue region
+        self.next_desc, self.avail_idx, self.used_seen = 0, 0, 0
+        self.kick, self.call = os.eventfd(0), os.eventfd(0)
+
+    def alloc(self, n):
+        a = self.buf
+        self.buf += (n + 63) & ~63
+        return a
+
+    def post(self, parts):
+        """parts: list of (gpa, len, writable); returns the head index."""
+        head = self.next_desc
+        for i, (addr, n, w) in enumerate(parts):
+            d = (head + i) % QSIZE
+            flags = (DESC_WRITE if w else 0) | (DESC_NEXT if i + 1 < len(parts) else 0)
+            struct.pack_into("<QIHH", self.mem, self.desc + 16 * d, addr, n, flags,
+                             (d + 1) % QSIZE)
+        self.next_desc = (head + len(parts)) % QSIZE
+        struct.pack_into("<H", self.mem, self.avail + 4 + 2 * (self.avail_idx % QSIZE), head)
+        self.avail_idx += 1
+        struct.pack_into("<HH", self.mem, self.avail, 0, self.avail_idx)
+        os.eventfd_write(self.kick, 1)
+        return head
+
+    def wait_used(self, timeout=3.0):
+        """Next used element as (id, len), or None."""
+        while True:
+            idx, = struct.unpack_from("<H", self.mem, self.used + 2)
+            if idx != self.used_seen:
+                i, n = struct.unpack_from("<II", self.mem,
+                                          self.used + 4 + 8 * (self.used_seen % QSIZE))
+                self.used_seen += 1
+                return i, n
+            r, _, _ = select.select([self.call], [], [], timeout)
+            if not r:
+                return None
+            os.eventfd_read(self.call)
+
+
+class Frontend:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(5)
+        self.sock.connect(path)
+
+    def send(self, req, payload=b"", fds=(), need_reply=False):
+        hdr = struct.pack("<III", req, 0x1 | (0x8 if need_reply else 0), len(payload))
+        if fds:
+            socket.send_fds(self.sock, [hdr + payload], list(fds))
+        else:
+            self.sock.sendall(hdr + payload)
+
+    def recv(self):
+        hdr = self._read(12)
+        req, flags, size = struct.unpack("<III", hdr)
+        return req, flags, self._read(size)
+
+    def _read(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("pvvfd closed the connection")
+            data += chunk
+        return data
+
+    def get_u64(self, req):
+        self.send(req)
+        _, _, p = self.recv()
+        return struct.unpack("<Q", p)[0]
+
+    def get_config(self, size=8):
+        self.send(GET_CONFIG, struct.pack("<III", 0, size, 0) + bytes(size))
+        _, _, p = self.recv()
+        return p[12:] if len(p) >= 12 else b""
+
+    def setup(self, mem_fd, features):
+        self.send(SET_OWNER)
+        self.send(SET_PROTOCOL_FEATURES, struct.pack(
+            "<Q", 1 << PF_MQ | 1 << PF_BACKEND_REQ | 1 << PF_CONFIG))
+        self.backend, remote = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.send(SET_BACKEND_REQ_FD, fds=[remote.fileno()])
+        remote.close()
+        self.send(SET_FEATURES, struct.pack("<Q", features))
+        self.send(SET_MEM_TABLE, struct.pack("<II", 1, 0) +
+                  struct.pack("<QQQQ", 0, MEM, UADDR, 0), fds=[mem_fd])
+
+    def start(self, q):
+        i = q.index
+        self.send(SET_VRING_NUM, struct.pack("<II", i, QSIZE))
+        self.send(SET_VRING_ADDR, struct.pack("<IIQQQQ", i, 0, UADDR + q.desc,
+                                              UADDR + q.used, UADDR + q.avail, 0))
+        self.send(SET_VRING_BASE, struct.pack("<II", i, 0))
+        self.send(SET_VRING_CALL, struct.pack("<Q", i), fds=[q.call])
+        self.send(SET_VRING_KICK, struct.pack("<Q", i), fds=[q.kick])
+        self.send(SET_VRING_ENABLE, struct.pack("<II", i, 1))
+
+    def stop(self, q):
+        self.send(GET_VRING_BASE, struct.pack("<II", q.index, 0))
+        return self.recv()
+
+
+def ctl(path, cmd):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    s.sendall((cmd + "\n").encode())
+    out = b""
+    while not (out.endswith(b"ok\n") or b"error" in out):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    return out.decode()
+
+
+def request(mem, q, req, resp_len, split=False):
+    """Send one request chain; returns (used_len, reply bytes)."""
+    ra = q.alloc(max(len(req), 1))
+    mem[ra:ra + len(req)] = req
+    wa = q.alloc(max(resp_len, 1))
+    mem[wa:wa + resp_len] = b"\xee" * resp_len
+    if split and len(req) > 4:
+        parts = [(ra, 4, False), (ra + 4, len(req) - 4, False)]
+    else:
+        parts = [(ra, len(req), False)]
+    if resp_len:
+        parts.append((wa, resp_len, True))
+    head = q.post(parts)
+    used = q.wait_used()
+    if used is None or used[0] != head:
+        return None, b""
+    return used[1], bytes(mem[wa:wa + used[1]])
+
+
+def head(op, vf=0xFFFFFFFF, tag=0x1234):
+    return struct.pack("<HHII4x", op, 0, vf, tag)
+
+
+def session(path, ctl_path, first):
+    fe = Frontend(path)
+    feats = fe.get_u64(GET_FEATURES)
+    check(feats & (1 << F_VERSION_1), "VIRTIO_F_VERSION_1 offered")
+    check(not feats & (1 << F_ACCESS_PLATFORM), "VIRTIO_F_ACCESS_PLATFORM not offered")
+    check(feats & 0x7 == 0x7, "PASID, PRI and CAP_OFFSET offered")
+    pf = fe.get_u64(GET_PROTOCOL_FEATURES)
+    check(pf & (1 << PF_CONFIG) and pf & (1 << PF_BACKEND_REQ),
+          "protocol features CONFIG and BACKEND_REQ")
+
+    mem_fd = os.memfd_create("guest")
+    os.ftruncate(mem_fd, MEM)
+    mem = mmap.mmap(mem_fd, MEM)
+    fe.setup(mem_fd, 1 << F_VERSION_1 | 1 << F_PROTOCOL_FEATURES | 0x7)
+    cfg = fe.get_config()
+    epoch, nvfs = struct.unpack("<IH", cfg[:6]) if len(cfg) == 8 else (None, None)
+    check(nvfs == 1 and epoch is not None, "GET_CONFIG: num_vfs=1 (epoch %s)" % epoch)
+    check(fe.get_config(100) == b"", "GET_CONFIG longer than the config is refused")
+    # Writes are ignored: config unchanged, link alive.
+    fe.send(SET_CONFIG, struct.pack("<III", 0, 8, 0) + b"\xff" * 8)
+    check(fe.get_config()[:6] == cfg[:6], "SET_CONFIG is ignored")
+
+    rq, eq = Queue(mem, 0, 0x10000), Queue(mem, 1, 0x40000)
+    fe.start(rq)
+    fe.start(eq)
+
+    used, r = request(mem, rq, head(0), 8)
+    check(used == 8 and r == struct.pack("<HHI", 0, 0, 0x1234), "NOP: status 0, tag echoed")
+    used, r = request(mem, rq, head(1), 40, split=True)
+    check(used == 40 and r[:4] == b"\0\0\0\0" and any(r[8:]),
+          "GET_OPCODES across two readable descriptors: 40 bytes, bitmap")
+    used, r = request(mem, rq, head(2, vf=0), 56)
+    ok = used == 56 and r[:4] == b"\0\0\0\0"
+    if ok:
+        seg, bus, plen = struct.unpack_from("<HBB", r, 8)
+        path = r[12:12 + plen]
+        vid, did = struct.unpack_from("<HH", r, 20)
+        ok = (seg, bus, path, vid, did) == (0, 0, bytes([0x1c << 3, 0]), 0x1af4, 0x1044)
+    check(ok, "GET_VF slot 0: locator 0000:00:1c.0/00.0, id 1af4:1044")
+    used, r = request(mem, rq, head(2, vf=5), 56)
+    check(used == 56 and struct.unpack_from("<H", r)[0] == 19 and not any(r[8:]),
+          "GET_VF of an empty slot: ENODEV, whole reply, zeroed payload")
+    used, r = request(mem, rq, head(0) + bytes(300), 8)
+    check(used == 8 and struct.unpack_from("<HH", r) == (71, 1),
+          "316-byte NOP: EPROTO/BAD_LENGTH")
+    used, r = request(mem, rq, head(0), 4)
+    check(used == 0, "writable part shorter than a reply header: used length 0")
+    used, r = request(mem, rq, b"\x01\x00", 8)
+    check(used == 8 and struct.unpack_from("<HHI", r) == (71, 1, 0),
+          "2-byte request: EPROTO/BAD_LENGTH, tag 0")
+
+    # Events wait in the core until there are buffers and stay there
+    # while there are none; a malformed buffer comes back unused.
+    check(eq.wait_used(0.3) is None, "no event, no used event buffer")
+    bad = eq.alloc(32)
+    bad_head = eq.post([(bad, 8, False), (bad + 8, 24, True)])
+    good = eq.alloc(32)
+    good_head = eq.post([(good, 32, True)])
+    out = ctl(ctl_path, "pf-reset pf=pf0")
+    check(out.endswith("ok\n"), "control: pf-reset")
+    check(eq.wait_used() == (bad_head, 0), "event buffer with a readable part returned unused")
+    used = eq.wait_used()
+    ev = struct.unpack_from("<HHIIII", mem, good) if used else None
+    check(used == (good_head, 32) and ev[0] == 2 and ev[1] & 1 and ev[2] == 0 and
+          not any(mem[good + 20:good + 32]),
+          "PF_RESET_BEGIN event for slot 0, ack required, reserved zero (%s)" % (ev,))
+    fe.backend.settimeout(3)
+    try:
+        req, _, _ = struct.unpack("<III", fe.backend.recv(12))
+    except (socket.timeout, struct.error):
+        req = None
+    check(req == BACKEND_CONFIG_CHANGE_MSG, "config change message on the backend channel")
+    if ev:
+        ack = head(4) + struct.pack("<I4x", ev[3])
+        used, r = request(mem, rq, ack, 8)
+        check(used == 8 and r[:4] == b"\0\0\0\0", "EVENT_ACK(seq %d): status 0" % ev[3])
+    # The reset ran once acknowledged: PF_RESET_DONE waits for a buffer.
+    check(eq.wait_used(0.3) is None, "PF_RESET_DONE held while no buffer is posted")
+    good_head = eq.post([(good, 32, True)])
+    used = eq.wait_used()
+    ev = struct.unpack_from("<HHIIII", mem, good) if used else None
+    check(used == (good_head, 32) and ev[0] == 3, "PF_RESET_DONE delivered on the next buffer")
+
+    # Device reset: both queues stop, the core releases the guest.
+    fe.stop(rq)
+    fe.stop(eq)
+    dump = ctl(ctl_path, "dump")
+    check(" driver=down " in dump and " link=up " in dump,
+          "queues stopped: driver down, link still up")
+    fe.sock.close()
+    mem.close()
+    os.close(mem_fd)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    path, ctl_path = sys.argv[1:]
+    session(path, ctl_path, True)
+    # The daemon keeps serving: a new frontend gets a fresh device.
+    import time
+    for _ in range(50):
+        if " link=down " in ctl(ctl_path, "dump"):
+            break
+        time.sleep(0.05)
+    check(" link=down " in ctl(ctl_path, "dump"), "disconnect seen by pvvfd")
+    session(path, ctl_path, False)
+    busy1 = Frontend(path)
+    busy1.get_u64(GET_FEATURES)
+    busy2 = Frontend(path)
+    try:
+        busy2.get_u64(GET_FEATURES)
+        refused = False
+    except (ConnectionError, OSError):
+        refused = True
+    check(refused, "a second frontend for the same guest is turned away")
+    busy1.sock.close()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
