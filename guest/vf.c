@@ -249,8 +249,9 @@ static bool pvvf_vf_try_attach(struct pvvf_dev *pv, struct pci_dev *pdev)
 
 /* ---- GET_VF, GET_STATE ---- */
 
+/* GET_VF: the request's error, or 0 with the raw descriptor in @raw. */
 static int pvvf_vf_fetch_desc(struct pvvf_dev *pv, u32 slot,
-			      struct pvvf_vf_desc *desc)
+			      struct virtio_pvvf_vf_desc *raw)
 {
 	struct virtio_pvvf_resp_get_vf reply;
 	struct pvvf_req req = {
@@ -259,9 +260,9 @@ static int pvvf_vf_fetch_desc(struct pvvf_dev *pv, u32 slot,
 	int err;
 
 	err = pvvf_dev_request(pv, &req);
-	if (err)
-		return err;
-	return pvvf_proto_parse_vf_desc(&reply.desc, pv->has_cap_offset, desc);
+	if (!err)
+		*raw = reply.desc;
+	return err;
 }
 
 /* Tell consumers about newly latched revocations (PVVF_LOST_*). */
@@ -443,10 +444,11 @@ static void pvvf_vf_update_desc(struct pvvf_dev *pv, struct pvvf_vf *vf,
 static void pvvf_scan_slot(struct pvvf_dev *pv, u32 slot)
 {
 	struct pvvf_slot *s = &pv->slots[slot];
+	struct virtio_pvvf_vf_desc raw;
 	struct pvvf_vf_desc desc;
 	int err;
 
-	err = pvvf_vf_fetch_desc(pv, slot, &desc);
+	err = pvvf_vf_fetch_desc(pv, slot, &raw);
 	if (READ_ONCE(pv->removing))
 		return;
 	if (err == -ENODEV) {
@@ -455,13 +457,17 @@ static void pvvf_scan_slot(struct pvvf_dev *pv, u32 slot)
 		s->valid = false;
 		return;
 	}
-	if (err && s->vf) {
+	if (err) {
 		/* Keep what works; the next scan or event tries again. */
 		dev_warn_ratelimited(&pv->vdev->dev, "slot %u: GET_VF failed (%d)\n",
 				     slot, err);
 		return;
 	}
+	err = pvvf_proto_parse_vf_desc(&raw, pv->has_cap_offset, &desc);
 	if (err) {
+		/* docs/spec.md 6.4.3: log the refusal, leave it unattached. */
+		if (s->vf)
+			pvvf_vf_detach(pv, slot, "descriptor refused");
 		if (!s->refused)
 			dev_warn(&pv->vdev->dev, "slot %u: descriptor refused (%d)\n",
 				 slot, err);
