@@ -243,6 +243,19 @@ static int iface_process_msg(VuDev *dev, VhostUserMsg *vmsg, int *do_reply)
 		*do_reply = 0;
 		return 1;
 	}
+	/*
+	 * RESET_OWNER only disables the rings in libvhost-user; to the core
+	 * it is a device reset: release everything, stop serving the queues
+	 * until the frontend starts them again.
+	 */
+	if (vmsg->request == VHOST_USER_RESET_OWNER && g->started) {
+		for (int q = 0; q < VIRTIO_PVVF_NUM_VQS; q++)
+			vu_set_queue_handler(dev, vu_get_queue(dev, q), NULL);
+		g->started = 0;
+		pvvf_guest_disconnect(g->core);
+		pvvfd_journal("conn guest=%s event=driver-down reason=reset-owner",
+			      g->opt->name);
+	}
 	return 0;
 }
 

@@ -25,6 +25,7 @@ SET_VRING_KICK, SET_VRING_CALL = 12, 13
 GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES = 15, 16
 SET_VRING_ENABLE, SET_BACKEND_REQ_FD = 18, 21
 GET_CONFIG, SET_CONFIG = 24, 25
+RESET_OWNER = 4
 BACKEND_CONFIG_CHANGE_MSG = 2
 F_PROTOCOL_FEATURES, F_VERSION_1, F_ACCESS_PLATFORM = 30, 32, 33
 PF_MQ, PF_BACKEND_REQ, PF_CONFIG = 0, 5, 9
@@ -272,11 +273,22 @@ def session(path, ctl_path, first):
     check(used == (good_head, 32) and ev[0] == 3, "PF_RESET_DONE delivered on the next buffer")
 
     # Device reset: both queues stop, the core releases the guest.
-    fe.stop(rq)
-    fe.stop(eq)
+    if first:
+        fe.stop(rq)
+        fe.stop(eq)
+        what = "queues stopped"
+    else:
+        fe.send(RESET_OWNER)
+        what = "RESET_OWNER"
     dump = ctl(ctl_path, "dump")
     check(" driver=down " in dump and " link=up " in dump,
-          "queues stopped: driver down, link still up")
+          what + ": driver down, link still up")
+    if not first:
+        # Started again by the frontend, the device serves requests again.
+        rq = Queue(mem, 0, 0x80000)     # a fresh ring, as after a reset
+        fe.start(rq)
+        used, r = request(mem, rq, head(0, tag=7), 8)
+        check(used == 8 and r == struct.pack("<HHI", 0, 0, 7), "restarted after RESET_OWNER")
     fe.sock.close()
     mem.close()
     os.close(mem_fd)
