@@ -181,5 +181,21 @@ grep -q 'conn guest=a event=refused reason=busy' "$tmp/journal" &&
 kill -TERM "$pid"; wait "$pid"
 [ $? -eq 0 ] && ok "SIGTERM after frontends: exit 0" || not_ok "exit status after frontends"
 
+# ---- two guests on one PF ----
+"$pvvfd" --pf "$PF" --guest "$G" --guest "name=b,socket=$tmp/b.sock,vf=pf0:1@0000:00:02.0" \
+	--control "$tmp/ctl" --reset-ack-timeout-ms 5000 --log "$tmp/journal2" &
+pid=$!
+pids+=("$pid")
+wait_for "$tmp/ctl"
+if timeout 60 /usr/bin/python3 "$here/vu_frontend.py" --two "$S" "$tmp/b.sock" "$tmp/ctl" \
+	>"$tmp/vu2.out" 2>&1; then
+	ok "two guests on one PF: $(grep -c '^ok' "$tmp/vu2.out") checks"
+else
+	not_ok "two guests on one PF"
+	grep -v '^ok' "$tmp/vu2.out" | sed 's/^/#   /'
+fi
+kill -TERM "$pid"; wait "$pid"
+[ $? -eq 0 ] && ok "SIGTERM with two guests: exit 0" || not_ok "exit status with two guests"
+
 echo "pvvfd: $passed passed, $failed failed"
 [ $failed -eq 0 ]

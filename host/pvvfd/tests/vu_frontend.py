@@ -6,8 +6,10 @@ both split virtqueues, send requests, post event buffers, read config and
 config-change messages, stop the queues, disconnect and reconnect.
 
 Usage: vu_frontend.py GUEST_SOCKET CONTROL_SOCKET
+       vu_frontend.py --two GUEST_A_SOCKET GUEST_B_SOCKET CONTROL_SOCKET
 Expects pvvfd started with (see run.sh):
   --pf sim:id=pf0,vfs=8 --guest name=a,...,vf=pf0:0@0000:00:1c.0/00.0+id=1af4:1044
+  [--guest name=b,...,vf=pf0:1@0000:00:02.0]
 Prints TAP-like "ok"/"not ok" lines; exit status 1 on any failure.
 """
 import mmap
@@ -294,7 +296,54 @@ def session(path, ctl_path, first):
     os.close(mem_fd)
 
 
+def bring_up(path):
+    """A connected frontend with both queues started and event buffers."""
+    fe = Frontend(path)
+    fe.get_u64(GET_FEATURES)
+    mem_fd = os.memfd_create("guest")
+    os.ftruncate(mem_fd, MEM)
+    mem = mmap.mmap(mem_fd, MEM)
+    fe.setup(mem_fd, 1 << F_VERSION_1 | 1 << F_PROTOCOL_FEATURES | 0x7)
+    rq, eq = Queue(mem, 0, 0x10000), Queue(mem, 1, 0x40000)
+    fe.start(rq)
+    fe.start(eq)
+    bufs = [eq.alloc(32) for _ in range(4)]
+    for b in bufs:
+        eq.post([(b, 32, True)])
+    return fe, mem, rq, eq, bufs
+
+
+def next_event(mem, eq, bufs):
+    used = eq.wait_used()
+    if not used or used[1] != 32:
+        return None
+    return struct.unpack_from("<HHIIII", mem, bufs[used[0]])
+
+
+def two_guests(path_a, path_b, ctl_path):
+    """Two guests holding VFs of one PF: a PF reset waits for both."""
+    a, b = bring_up(path_a), bring_up(path_b)
+    used, r = request(b[1], b[2], head(2, vf=0), 56)
+    check(used == 56 and r[12] == 0x02 << 3, "guest b's slot 0 is its own VF (00:02.0)")
+    check(ctl(ctl_path, "pf-reset pf=pf0").endswith("ok\n"), "control: pf-reset")
+    ea, eb = next_event(a[1], a[3], a[4]), next_event(b[1], b[3], b[4])
+    check(ea and eb and ea[0] == 2 and eb[0] == 2, "both guests get PF_RESET_BEGIN")
+    request(a[1], a[2], head(4) + struct.pack("<I4x", ea[3]), 8)
+    dump = ctl(ctl_path, "dump")
+    check("reset_pending=1 reset_acks_pending=1" in dump, "after a's ack the reset waits for b")
+    check(a[3].wait_used(0.3) is None, "a gets no PF_RESET_DONE before b acked")
+    request(b[1], b[2], head(4) + struct.pack("<I4x", eb[3]), 8)
+    ea, eb = next_event(a[1], a[3], a[4]), next_event(b[1], b[3], b[4])
+    check(ea and eb and ea[0] == 3 and eb[0] == 3, "both get PF_RESET_DONE after both acked")
+    a[0].sock.close()
+    used, r = request(b[1], b[2], head(0, tag=9), 8)
+    check(used == 8 and r == struct.pack("<HHI", 0, 0, 9), "b is served after a disconnected")
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--two":
+        two_guests(*sys.argv[2:])
+        return 1 if failures else 0
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
