@@ -18,6 +18,7 @@ import select
 import socket
 import struct
 import sys
+import time
 
 # vhost-user requests
 GET_FEATURES, SET_FEATURES, SET_OWNER = 1, 2, 3
@@ -274,6 +275,11 @@ def session(path, ctl_path, first):
     ev = struct.unpack_from("<HHIIII", mem, good) if used else None
     check(used == (good_head, 32) and ev[0] == 3, "PF_RESET_DONE delivered on the next buffer")
 
+    # A reference the core must release when the driver goes away.
+    used, r = request(mem, rq, head(0x10, vf=0) + struct.pack("<B7x", 0), 8)
+    check(used == 8 and r[:4] == b"\0\0\0\0", "PASID_ENABLE on slot 0: status 0")
+    check(" pasid_refs=1 " in ctl(ctl_path, "dump"), "dump: the PF has one PASID reference")
+
     # Device reset: both queues stop, the core releases the guest.
     if first:
         fe.stop(rq)
@@ -285,12 +291,16 @@ def session(path, ctl_path, first):
     dump = ctl(ctl_path, "dump")
     check(" driver=down " in dump and " link=up " in dump,
           what + ": driver down, link still up")
+    check(" pasid_refs=0 " in dump, what + ": the PASID reference was released")
     if not first:
         # Started again by the frontend, the device serves requests again.
         rq = Queue(mem, 0, 0x80000)     # a fresh ring, as after a reset
         fe.start(rq)
         used, r = request(mem, rq, head(0, tag=7), 8)
         check(used == 8 and r == struct.pack("<HHI", 0, 0, 7), "restarted after RESET_OWNER")
+        # Hold a reference again and vanish without stopping anything.
+        used, r = request(mem, rq, head(0x10, vf=0) + struct.pack("<B7x", 0), 8)
+        check(used == 8 and r[:4] == b"\0\0\0\0", "PASID_ENABLE again before the link drops")
     fe.sock.close()
     mem.close()
     os.close(mem_fd)
@@ -350,13 +360,19 @@ def main():
     path, ctl_path = sys.argv[1:]
     session(path, ctl_path, True)
     # The daemon keeps serving: a new frontend gets a fresh device.
-    import time
     for _ in range(50):
         if " link=down " in ctl(ctl_path, "dump"):
             break
         time.sleep(0.05)
     check(" link=down " in ctl(ctl_path, "dump"), "disconnect seen by pvvfd")
     session(path, ctl_path, False)
+    for _ in range(50):
+        dump = ctl(ctl_path, "dump")
+        if " link=down " in dump:
+            break
+        time.sleep(0.05)
+    check(" link=down " in dump and " pasid_refs=0 " in dump,
+          "a frontend that just closes its socket has its references released")
     busy1 = Frontend(path)
     busy1.get_u64(GET_FEATURES)
     busy2 = Frontend(path)
