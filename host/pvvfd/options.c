@@ -585,6 +585,10 @@ static int resolve(struct parser *p)
 		return fail(p, "no PF: give at least one --pf (see --help)");
 	if (!o->num_guests)
 		return fail(p, "no guest: give at least one --guest (see --help)");
+	for (unsigned int i = 0; i < o->num_guests; i++)
+		if (!strcmp(o->guests[i].socket, o->control))
+			return fail(p, "--control %s is also guest %s's socket", o->control,
+				    o->guests[i].name);
 	for (unsigned int i = 0; i < o->num_pfs; i++)
 		if (!o->pfs[i].pf_id)
 			o->pfs[i].pf_id = i + 1;

@@ -78,6 +78,7 @@ expect 2 'name=a given twice' --pf "$PF" --guest "$G" --guest "name=a,socket=$tm
 expect 2 "also guest a's" --pf "$PF" --guest "$G" --guest "name=b,socket=$S"
 expect 2 'VF pf0:0 is given to guest a and to guest b' --pf "$PF" --guest "$G" \
 	--guest "name=b,socket=$tmp/b.sock,vf=pf0:0@00:02.0"
+expect 2 "--control $S is also guest a's socket" --control "$S" --pf "$PF" --guest "$G"
 expect 2 'features= takes' --pf "$PF" --guest "$G,features=magic"
 expect 2 '--log /nonexistent/dir/j' --log /nonexistent/dir/j --pf "$PF" --guest "$G"
 printf 'pf %s\n# a comment\n\nguest name=a,socket=%s,vf=pf0:0@zz\n' "$PF" "$S" >"$tmp/bad.conf"
