@@ -544,6 +544,7 @@ void pvvf_vf_scan(struct pvvf_dev *pv)
 			pvvf_vf_replay_ats(pv, vf);
 		if (!pvvf_vf_sync(pv, vf, NULL) && pvvf_vf_is_gone(vf)) {
 			/* GET_STATE: the slot is empty or its PF is gone. */
+			pvvf_notify(PVVF_EVENT_PF_REMOVED, vf->pdev);
 			pvvf_vf_detach(pv, slot, "PF gone");
 			pv->slots[slot].pf_gone = true;
 		}
