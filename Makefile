@@ -11,6 +11,9 @@
 #   make test-host     host unit and property tests under ASan and UBSan
 #   make kunit         KUnit suites on UML
 #   make model-check   spin: safety and liveness of the protocol model
+#   make qemu          QEMU with the pvvf device, and libvhost-user (cached)
+#   make e2e           guests under TCG against pvvfd (6.12 and 6.1)
+#   make demo          the narrated two-guest demo (installs what it needs)
 #   make check         every test suite; ends with "N passed, M failed"
 
 SHELL := /bin/bash
@@ -24,7 +27,8 @@ KVER_61 := $(word 1,$(KVERS))
 KVER_612 := $(word 2,$(KVERS))
 KVER ?= $(KVER_612)
 
-.PHONY: all deps modules modules-all uapi-check host test-host kunit model-check check clean
+.PHONY: all deps modules modules-all uapi-check host test-host kunit model-check \
+	qemu e2e demo bench check clean
 
 all: host modules
 
@@ -53,6 +57,20 @@ kunit:
 
 model-check:
 	bash scripts/model-check.sh
+
+qemu:
+	bash scripts/build-qemu.sh
+
+e2e: qemu host
+	bash tests/e2e/run.sh
+
+demo:
+	bash scripts/deps.sh
+	$(MAKE) qemu host
+	bash scripts/demo.sh
+
+bench:
+	$(MAKE) -C host bench
 
 check:
 	bash scripts/check.sh
