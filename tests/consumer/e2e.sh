@@ -7,6 +7,8 @@
 # while this script plays the host side with pvvfd's control socket.
 #
 # Usage: e2e.sh [PVVFD]   (default: host/build/pvvfd/pvvfd; make host)
+# PVVF_E2E_KVER=61 boots the Debian 6.1 guest instead of 6.12; its virtio
+# core is modular, so those modules go into the initramfs first.
 # Needs scripts/build-qemu.sh to have run.  Prints "ok"/"not ok" lines and
 # exits non-zero if any check failed; keeps its files then.
 set -uo pipefail
@@ -19,8 +21,23 @@ env=$(bash "$top/scripts/build-qemu.sh" --print-env) ||
 	die "e2e: run scripts/build-qemu.sh first"
 eval "$env"
 resolve_kvers
-kernel=$PVVF_CACHE/kernels/$KVER_612/vmlinuz
+case ${PVVF_E2E_KVER:-612} in
+61) kver=$KVER_61 ;;
+612) kver=$KVER_612 ;;
+*) die "e2e: PVVF_E2E_KVER is 61 or 612" ;;
+esac
+kernel=$PVVF_CACHE/kernels/$kver/vmlinuz
 [ -f "$kernel" ] || die "e2e: no guest kernel $kernel (make deps)"
+# Modules the kernel's config leaves modular, in load order.
+vmods=()
+kmods=$PVVF_CACHE/kernels/$kver/modules/kernel/drivers/virtio
+if grep -q '^CONFIG_VIRTIO_PCI=m' "$PVVF_CACHE/kernels/$kver/config"; then
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
+		 virtio_pci; do
+		[ -f "$kmods/$m.ko" ] || die "e2e: no $kmods/$m.ko (make deps)"
+		vmods+=(-m "$kmods/$m.ko")
+	done
+fi
 
 tmp=$(mktemp -d)
 pid=
@@ -34,9 +51,9 @@ trap finish EXIT
 mkdir -p "$tmp/mod"
 cp -r "$top/Kbuild" "$top/guest" "$top/include" "$top/uapi" "$tmp/mod/"
 mkdir -p "$tmp/mod/tests" && cp -r "$top/tests/consumer" "$tmp/mod/tests/"
-make -s -C "/lib/modules/$KVER_612/build" M="$tmp/mod" modules >"$tmp/build.log" 2>&1 ||
+make -s -C "/lib/modules/$kver/build" M="$tmp/mod" modules >"$tmp/build.log" 2>&1 ||
 	{ cat "$tmp/build.log"; die "e2e: module build failed"; }
-bash "$top/scripts/initramfs.sh" -m "$tmp/mod/pvvf.ko" -m "$tmp/mod/pvvf_test.ko" \
+bash "$top/scripts/initramfs.sh" "${vmods[@]}" -m "$tmp/mod/pvvf.ko" -m "$tmp/mod/pvvf_test.ko" \
 	-s "$top/tests/consumer/e2e-guest.sh" "$tmp/initrd.gz"
 
 "$pvvfd" --pf sim:id=pf0,vfs=8 \
@@ -48,7 +65,7 @@ for _ in $(seq 100); do [ -S "$tmp/a.sock" ] && break; sleep 0.05; done
 
 con=$tmp/console.log
 touch "$con"
-log "e2e: booting $KVER_612 under TCG (console: $con)"
+log "e2e: booting $kver under TCG (console: $con)"
 timeout 300 "$QEMU" -L "$SEABIOS_DIR" -L "$QEMU_PC_BIOS" \
 	-machine q35 -m 512M \
 	-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
