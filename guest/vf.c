@@ -18,6 +18,7 @@
 #include <linux/xarray.h>
 
 #include "internal.h"
+#include "locator.h"
 
 DEFINE_MUTEX(pvvf_devs_lock);		/* pvvf_devs; bus notifier vs probe */
 LIST_HEAD(pvvf_devs);			/* probed devices */
@@ -64,25 +65,7 @@ static struct pvvf_vf *pvvf_slot_vf_get(struct pvvf_dev *pv, u32 slot)
 	return vf;
 }
 
-/* ---- locators ---- */
-
-/* The function's own path from its root bus, as a descriptor states it. */
-static bool pvvf_locator_matches(struct pci_dev *pdev,
-				 const struct pvvf_vf_desc *d)
-{
-	struct pci_bus *bus = pdev->bus;
-	int hop = d->path_len - 1;
-
-	if (d->path[hop] != pdev->devfn)
-		return false;
-	while (!pci_is_root_bus(bus)) {
-		if (--hop < 0 || !bus->self || d->path[hop] != bus->self->devfn)
-			return false;
-		bus = bus->parent;
-	}
-	return hop == 0 && bus->number == d->root_bus &&
-	       pci_domain_nr(bus) == d->segment;
-}
+/* ---- descriptors ---- */
 
 static void pvvf_order_caps_of(struct pvvf_dev *pv,
 			       const struct pvvf_vf_desc *d,
