@@ -85,11 +85,11 @@ struct pvvf_req_args {
 	u8 stu;			/* ATS_SET: the STU field, 0..31 */
 };
 
-/* Opcodes this driver cannot work without. */
+/* Opcodes this driver cannot work without (it never sends NOP). */
 #define PVVF_OPS_REQUIRED \
-	(BIT(VIRTIO_PVVF_OP_NOP) | BIT(VIRTIO_PVVF_OP_GET_OPCODES) | \
-	 BIT(VIRTIO_PVVF_OP_GET_VF) | BIT(VIRTIO_PVVF_OP_GET_STATE) | \
-	 BIT(VIRTIO_PVVF_OP_EVENT_ACK) | BIT(VIRTIO_PVVF_OP_ATS_SET))
+	(BIT(VIRTIO_PVVF_OP_GET_OPCODES) | BIT(VIRTIO_PVVF_OP_GET_VF) | \
+	 BIT(VIRTIO_PVVF_OP_GET_STATE) | BIT(VIRTIO_PVVF_OP_EVENT_ACK) | \
+	 BIT(VIRTIO_PVVF_OP_ATS_SET))
 
 int pvvf_proto_req_size(u16 opcode);
 int pvvf_proto_resp_size(u16 opcode);

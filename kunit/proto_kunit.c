@@ -272,8 +272,15 @@ static void pvvf_proto_opcodes(struct kunit *test)
 			BIT_ULL(0x20) | BIT_ULL(0x21) | BIT_ULL(0x22) |
 			BIT_ULL(0x23));
 
+	/* NOP is optional: the driver never sends it. */
+	raw.bitmap[0] = 0x3e;
+	KUNIT_EXPECT_EQ(test, pvvf_proto_parse_opcodes(&raw, &known), 0);
+
 	known = 1;
 	raw.bitmap[0] = 0x3f & ~BIT(VIRTIO_PVVF_OP_GET_STATE);
+	KUNIT_EXPECT_EQ(test, pvvf_proto_parse_opcodes(&raw, &known),
+			-EOPNOTSUPP);
+	raw.bitmap[0] = 0x3f & ~BIT(VIRTIO_PVVF_OP_ATS_SET);
 	KUNIT_EXPECT_EQ(test, pvvf_proto_parse_opcodes(&raw, &known),
 			-EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, known, (u64)1);
