@@ -15,6 +15,7 @@
 #   t OP [ARG]          pvvf_test step on $V: "pvvf_test: $V OP = ERRNO"
 #   sysfs [VF]          the VF's pvvf/ sysfs group, one "name=value" a line
 #   mark                remember how much of the kernel log has been seen
+#   since               the kernel lines after the mark
 #   waitk REGEX SECS    wait until a kernel line after the mark matches
 V=${V:-0000:01:00.0}
 T=/sys/kernel/debug/pvvf_test/cmd
@@ -28,11 +29,11 @@ sysfs() {
 }
 klog() { dmesg -c >>/tmp/klog; }
 mark() { klog; wc -l </tmp/klog >/tmp/mark; }
+since() { klog; tail -n +$(($(cat /tmp/mark) + 1)) /tmp/klog; }
 waitk() {
 	n=$(($2 * 5))
 	while [ "$n" -gt 0 ]; do
-		klog
-		if tail -n +$(($(cat /tmp/mark) + 1)) /tmp/klog | grep -E -- "$1"; then
+		if since | grep -E -- "$1"; then
 			return 0
 		fi
 		sleep 0.2
