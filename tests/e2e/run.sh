@@ -186,7 +186,7 @@ out=$(g b 't ats_on 12' 2>&1)
 want "b" "ats_on=0" "$out"
 out=$(g a 't pasid_on 6' 2>&1)
 want "a" "pasid_on=-16" "$out"
-need "daemon decision" "decision guest=a slot=0 op=pasid_enable status=[^ ]* qual=pf_ats" "$(journal_since)"
+need "daemon decision" "decision guest=a slot=0 op=pasid_enable status=16 qual=pf_ats" "$(journal_since)"
 need "daemon PF" "pasid_enabled=0 .*ats_vfs=1$" "$(pf_state)"
 out=$(g b 't ats_off' 2>&1)
 want "b" "ats_off=0" "$out"
@@ -199,7 +199,7 @@ want "b" "pasid_on=0 pri_on=0" "$out"
 out=$(g a 't pasid_on 6; t pri_on 13; sysfs' 2>&1)
 want "a" "pasid_on=0 pri_on=-28" "$out"
 need "a sysfs" "^pri_enabled=0$" "$out"
-need "daemon decision" "decision guest=a slot=0 op=pri_enable status=[^ ]* qual=pool" "$(journal_since)"
+need "daemon decision" "decision guest=a slot=0 op=pri_enable status=28 qual=pool" "$(journal_since)"
 need "daemon PF" "pasid_refs=2 .*pri_free=12 pri_users=1 " "$(pf_state)"
 result "shared pool: b holds 4 of 16; a's PRI allocation of 13 refused with -ENOSPC by the host"
 
