@@ -198,7 +198,7 @@ sim_state() { ctl dump | grep -E '^sim pf=pf0 '; }
 guest_state() { ctl dump | grep -E "^guest name=$1 "; }
 
 # journal_mark / journal_since: the daemon's journal lines after the mark.
-journal_mark() { E2E_JMARK=$(wc -l <"$E2E_DIR/journal"); }
+journal_mark() { E2E_JMARK=$(cat "$E2E_DIR/journal" 2>/dev/null | wc -l); }
 journal_since() { tail -n +$((E2E_JMARK + 1)) "$E2E_DIR/journal"; }
 
 # field KEY LINE: the value of KEY=... in a "key=value ..." line.
