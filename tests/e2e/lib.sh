@@ -3,7 +3,7 @@
 # Shared machinery of the end-to-end suite (tests/e2e/run.sh) and the demo
 # (scripts/demo.sh): one pvvfd with one simulated PF, and guests under TCG,
 # each with a stand-in VF of that PF and the agent (tests/e2e/agent.sh) on
-# its second serial port.  Source it after setting nothing; call e2e_init.
+# its second serial port.  Source it, then call e2e_init.
 #
 # Guests: a and b boot Debian 6.12, c boots Debian 6.1.  Each has one
 # stand-in VF: a modern-only virtio-rng-pci with ats=on (its own ATS

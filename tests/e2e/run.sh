@@ -99,7 +99,7 @@ fi
 
 # ---- single-guest scenarios, on each guest ----
 single() {	# single GUEST
-	local x=$1 i=${E2E_INDEX[$1]} k=${E2E_KVER[$1]} out d p
+	local x=$1 i=${E2E_INDEX[$1]} k=${E2E_KVER[$1]} out d
 
 	# discovery
 	out=$(g "$x" 'grep -h "pvvf" /tmp/klog; sysfs' 2>&1)
