@@ -16,6 +16,7 @@ SUITES=(
 	test-host	# host core: cmocka rule, decoder and property tests (ASan, UBSan)
 	kunit		# guest: KUnit suites on UML
 	model-check	# spin: the protocol model, safety and liveness
+	e2e		# three guests (6.12, 6.12, 6.1) under TCG against pvvfd
 )
 
 if [ "${PVVF_SKIP_DEPS:-0}" != 1 ]; then
