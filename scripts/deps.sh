@@ -64,7 +64,7 @@ PKGS=(
 	build-essential bc bison flex kmod cpio xz-utils dpkg-dev git
 	libelf-dev libssl-dev
 	sparse
-	libcmocka-dev libjansson-dev pkg-config
+	libcmocka-dev pkg-config
 	clang libclang-rt-14-dev
 	valgrind
 	spin

@@ -67,7 +67,7 @@ con=$tmp/console.log
 touch "$con"
 log "e2e: booting $kver under TCG (console: $con)"
 timeout 300 "$QEMU" -L "$SEABIOS_DIR" -L "$QEMU_PC_BIOS" \
-	-machine q35 -m 512M \
+	-machine q35 -m 512M -nodefaults \
 	-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
 	-display none -serial "file:$con" -nic none -no-reboot \
 	-chardev "socket,id=pvvf0,path=$tmp/a.sock" \

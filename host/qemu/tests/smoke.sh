@@ -42,7 +42,7 @@ for _ in $(seq 100); do [ -S "$tmp/a.sock" ] && break; sleep 0.05; done
 
 log "smoke: booting $kernel under TCG (console: $tmp/console.log)"
 timeout 300 "$QEMU" -L "$SEABIOS_DIR" -L "$QEMU_PC_BIOS" \
-	-machine q35 -m 512M \
+	-machine q35 -m 512M -nodefaults \
 	-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
 	-display none -serial "file:$tmp/console.log" -nic none -no-reboot \
 	-chardev "socket,id=pvvf0,path=$tmp/a.sock" \
