@@ -319,9 +319,10 @@ static void pvvf_vf_pri_stopped(struct pvvf_vf *vf)
 	pf->pri_free += vf->pri_held;
 	vf->pri_held = 0;
 	pf->pri_users--;
-	pvvf_evq_push_vf(vf, VIRTIO_PVVF_EVT_PRI_STOPPED, 0, 0);
+	/* Stop the PF first: the event carries the epoch after the change. */
 	if (pf->pri_users == 0)
 		pvvf_pf_pri_stop(pf);
+	pvvf_evq_push_vf(vf, VIRTIO_PVVF_EVT_PRI_STOPPED, 0, 0);
 }
 
 /*

@@ -499,8 +499,12 @@ void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src)
 void pvvfd_ctl_accept(struct pvvfd *d)
 {
 	struct timeval tv = { .tv_sec = 1 };
+	/*
+	 * Blocking, so that SO_SNDTIMEO below bounds a slow reader instead of
+	 * a full buffer cutting a long reply short; reads use MSG_DONTWAIT.
+	 */
 	int fd = accept4(d->srcs[d->ctl_listen_src].fd, NULL, NULL,
-			 SOCK_CLOEXEC | SOCK_NONBLOCK);
+			 SOCK_CLOEXEC);
 	int i;
 
 	if (fd < 0)
