@@ -305,7 +305,7 @@ static struct pvvf_verdict pvvf_req_check(const struct pvvf_guest *g, const stru
 {
 	uint32_t slot = pvvf_le32(req + 4);
 
-	if (pvvf_le16(req + 2) != VIRTIO_PVVF_REQ_F_VALID)
+	if (pvvf_le16(req + 2) != VIRTIO_PVVF_REQ_F_NONE)
 		return PVVF_FAIL(EINVAL, BAD_FLAGS);
 	if (!pvvf_zero(req + 12, 4) ||
 	    (op->rsvd_from && !pvvf_zero(req + op->rsvd_from, op->req_len - op->rsvd_from)))

@@ -61,8 +61,8 @@ struct virtio_pvvf_config {
 #define VIRTIO_PVVF_OP_PRI_STATUS		0x0023
 #define VIRTIO_PVVF_OP_COUNT			256 /* opcodes are below this */
 
-/* Request header flags: none defined, the field must be zero */
-#define VIRTIO_PVVF_REQ_F_VALID			0x0000
+/* Request header flags: none are defined; the field must be zero */
+#define VIRTIO_PVVF_REQ_F_NONE			0x0000
 
 /* Reply status: errno numbers, with these values on every architecture */
 #define VIRTIO_PVVF_S_OK			0
@@ -165,7 +165,7 @@ struct virtio_pvvf_vf_desc {
 	__u8 pasid_features;			/* VIRTIO_PVVF_PASID_EXEC|PRIV */
 	__le32 pri_capacity;			/* PF outstanding request capacity */
 	__le16 pri_status;			/* only VIRTIO_PVVF_PRI_PASID */
-	__u8 ats_stu;				/* PF's STU; 0: PF ATS disabled */
+	__u8 ats_stu;				/* PF STU as page shift; 0: ATS off */
 	__u8 reserved[9];
 };
 
@@ -190,7 +190,7 @@ struct virtio_pvvf_vf_state {
 	__le16 flags;			/* VIRTIO_PVVF_ST_* */
 	__le16 pri_status;		/* VIRTIO_PVVF_PRI_* */
 	__u8 pasid_features;		/* enabled VIRTIO_PVVF_PASID_* */
-	__u8 ats_stu;			/* VF's STU when ATS is enabled */
+	__u8 ats_stu;			/* VF's ATS Control STU field */
 	__u8 reserved[2];
 	__le32 pri_alloc;		/* VF's PRI allocation */
 	__le32 pri_outstanding;		/* VF's outstanding page requests */
@@ -214,7 +214,7 @@ struct virtio_pvvf_req_event_ack {
 struct virtio_pvvf_req_ats_set {
 	struct virtio_pvvf_req_head head;
 	__u8 enable;			/* 0 or 1 */
-	__u8 stu;			/* STU field, valid with enable */
+	__u8 stu;			/* ATS Control STU field (shift - 12) */
 	__u8 reserved[6];
 };
 
