@@ -132,9 +132,16 @@ static int pvvf_evt_post_all(struct pvvf_dev *pv)
 static void pvvf_evt_vq_done(struct virtqueue *vq)
 {
 	struct pvvf_dev *pv = vq->vdev->priv;
+	unsigned long flags;
 
-	if (!READ_ONCE(pv->removing))
+	/*
+	 * Under evt_lock so that pvvf_quiesce(), which sets removing under the
+	 * same lock before cancelling, cannot miss work queued from here.
+	 */
+	spin_lock_irqsave(&pv->evt_lock, flags);
+	if (!pv->removing)
 		schedule_work(&pv->evt_work);
+	spin_unlock_irqrestore(&pv->evt_lock, flags);
 }
 
 /* Take one event: copy it out, give the buffer back, then parse the copy. */
@@ -354,7 +361,9 @@ static void pvvf_init_state(struct pvvf_dev *pv, struct virtio_device *vdev)
 /* Stop everything that could send a request; fail every waiter. */
 static void pvvf_quiesce(struct pvvf_dev *pv)
 {
+	spin_lock_irq(&pv->evt_lock);
 	WRITE_ONCE(pv->removing, true);
+	spin_unlock_irq(&pv->evt_lock);
 	pvvf_req_break(&pv->pool);
 	/* Event work can queue the scan; the scan never queues events. */
 	cancel_work_sync(&pv->evt_work);
