@@ -24,6 +24,12 @@ cache=$PVVF_CACHE/kunit/$kver
 src=$cache/src
 build=$cache/build
 
+# One run at a time per kernel version: the scratch tree is shared by every
+# checkout on this machine.
+mkdir -p "$cache"
+exec 9>"$cache.lock"
+flock 9
+
 # One-time copy of the pristine tree; the copy gains a drivers/pvvf hook.
 if [ ! -f "$src/.pvvf-ready" ]; then
 	log "copying $ksrc to $src (once per kernel version)"
