@@ -18,6 +18,13 @@
  *   pf-remove pf=P                    surprise removal
  *   help
  *
+ * and, for tests only, faults of a hostile device on one guest's link:
+ *
+ *   stall guest=G enable=on|off       leave G's requests unanswered
+ *   corrupt-reply guest=G how=H [op=OPCODE] [n=K]
+ *   inject-event guest=G raw=HEX [used=N]
+ *   fake-config guest=G num_vfs=N|off
+ *
  * Every command is journaled ("ctl cmd=... result=...").
  */
 #include <errno.h>
@@ -382,6 +389,115 @@ static int cmd_pf_remove(struct pvvfd *d, struct ctl_out *o, const struct ctl_ar
 	return 0;
 }
 
+/*
+ * ---- test-only fault injection ----
+ *
+ * A hostile or broken device, on demand, for end-to-end tests of the guest
+ * driver (tests/e2e/faults.sh).  These act on one guest's link, not on a
+ * PF; the core never learns of them.  A fault ends with its command's
+ * "off" form or when the guest's link drops.
+ */
+
+static struct pvvfd_guest *arg_guest(struct pvvfd *d, const struct ctl_args *a)
+{
+	const char *name = arg(a, "guest");
+
+	for (unsigned int i = 0; name && i < d->num_guests; i++)
+		if (!strcmp(d->guests[i].opt->name, name))
+			return &d->guests[i];
+	return NULL;
+}
+
+/* stall guest=G enable=on|off: stop (resume) answering G's requests */
+static int cmd_stall(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	struct pvvfd_guest *g = arg_guest(d, a);
+	bool on;
+
+	(void)o;
+	if (!g || arg_bool(a, "enable", &on))
+		return -EINVAL;
+	g->fault.stall = on;
+	if (!on)
+		pvvfd_guest_serve_requests(g);
+	return 0;
+}
+
+/* corrupt-reply guest=G how=H [op=OPCODE] [n=K]: spoil G's next K replies */
+static int cmd_corrupt_reply(struct pvvfd *d, struct ctl_out *o,
+			     const struct ctl_args *a)
+{
+	static const char *const names[] = {
+		"off", "short", "long", "zero", "tag", "status", NULL,
+	};
+	struct pvvfd_guest *g = arg_guest(d, a);
+	const char *how = arg(a, "how");
+	uint32_t n, op = 0;
+	int i;
+
+	(void)o;
+	if (!g || !how || arg_u32(a, "n", 1, 1 << 20, &n) ||
+	    (arg(a, "op") && arg_u32(a, "op", 0, UINT16_MAX, &op)))
+		return -EINVAL;
+	for (i = 0; names[i] && strcmp(names[i], how); i++)
+		;
+	if (!names[i])
+		return -EINVAL;
+	g->fault.corrupt = (enum pvvfd_corrupt)i;
+	g->fault.corrupt_n = i == PVVFD_CORRUPT_NONE ? 0 : n;
+	g->fault.corrupt_op = arg(a, "op") ? (int)op : -1;
+	return 0;
+}
+
+/* inject-event guest=G raw=HEX [used=N]: raw bytes in G's next event buffer */
+static int cmd_inject_event(struct pvvfd *d, struct ctl_out *o,
+			    const struct ctl_args *a)
+{
+	struct pvvfd_guest *g = arg_guest(d, a);
+	const char *hex = arg(a, "raw");
+	uint8_t buf[64];
+	size_t len;
+	uint32_t used;
+
+	(void)o;
+	if (!g || !hex || !*hex || strlen(hex) % 2 ||
+	    strlen(hex) > 2 * sizeof(buf) ||
+	    strspn(hex, "0123456789abcdefABCDEF") != strlen(hex))
+		return -EINVAL;
+	len = strlen(hex) / 2;
+	for (size_t i = 0; i < len; i++) {
+		char byte[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+
+		buf[i] = (uint8_t)strtoul(byte, NULL, 16);
+	}
+	if (arg_u32(a, "used", len, UINT32_MAX, &used))
+		return -EINVAL;
+	return pvvfd_guest_raw_event(g, buf, len, used);
+}
+
+/* fake-config guest=G num_vfs=N|off: G's config reports num_vfs N */
+static int cmd_fake_config(struct pvvfd *d, struct ctl_out *o,
+			   const struct ctl_args *a)
+{
+	struct pvvfd_guest *g = arg_guest(d, a);
+	const char *s = arg(a, "num_vfs");
+	uint32_t n;
+
+	(void)o;
+	if (!g || !s)
+		return -EINVAL;
+	if (!strcmp(s, "off")) {
+		g->fault.num_vfs_set = false;
+	} else {
+		if (arg_u32(a, "num_vfs", 0, UINT16_MAX, &n))
+			return -EINVAL;
+		g->fault.num_vfs_set = true;
+		g->fault.num_vfs = n;
+	}
+	g->config_dirty = true;		/* pvvfd_settle() sends the change */
+	return 0;
+}
+
 static int cmd_help(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a);
 
 static const struct {
@@ -399,6 +515,12 @@ static const struct {
 	{ "host-ats", cmd_host_ats, "host-ats pf=P enable=on|off" },
 	{ "pf-reset", cmd_pf_reset, "pf-reset pf=P" },
 	{ "pf-remove", cmd_pf_remove, "pf-remove pf=P" },
+	/* test-only fault injection (above) */
+	{ "stall", cmd_stall, "stall guest=G enable=on|off" },
+	{ "corrupt-reply", cmd_corrupt_reply,
+	  "corrupt-reply guest=G how=off|short|long|zero|tag|status [op=OPCODE] [n=K]" },
+	{ "inject-event", cmd_inject_event, "inject-event guest=G raw=HEX [used=N]" },
+	{ "fake-config", cmd_fake_config, "fake-config guest=G num_vfs=N|off" },
 	{ "help", cmd_help, "help" },
 };
 
@@ -446,12 +568,19 @@ static void ctl_line(struct pvvfd *d, int fd, char *line)
 	pvvf_core_tick(d->core, pvvfd_now_ns());
 	ret = ctl_cmds[i].fn(d, &o, &a);
 	if (strcmp(cmd, "dump") && strcmp(cmd, "help"))
-		pvvfd_journal("ctl cmd=%s %s%s%s%s result=%s", cmd,
-			      arg(&a, "pf") ? "pf=" : "", arg(&a, "pf") ? arg(&a, "pf") : "",
+		pvvfd_journal("ctl cmd=%s%s%s%s%s%s%s result=%s", cmd,
+			      arg(&a, "pf") ? " pf=" : "", arg(&a, "pf") ? arg(&a, "pf") : "",
 			      arg(&a, "vf") ? " vf=" : "", arg(&a, "vf") ? arg(&a, "vf") : "",
+			      arg(&a, "guest") ? " guest=" : "",
+			      arg(&a, "guest") ? arg(&a, "guest") : "",
 			      ret ? "error" : "ok");
-	if (ret)
+	if (ret == -EINVAL)
 		out(&o, "error msg=bad_arguments_usage:_%s", ctl_cmds[i].usage);
+	else if (ret)
+		out(&o, "error msg=%s", ret == -EALREADY ? "already_done" :
+		    ret == -ENOBUFS ? "no_event_buffer_posted" :
+		    ret == -EMSGSIZE ? "event_buffer_too_small" :
+		    ret == -ENOTCONN ? "guest_driver_not_up" : "failed");
 	else
 		out(&o, "ok");
 }

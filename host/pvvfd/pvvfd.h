@@ -55,6 +55,29 @@ struct pvvfd_pf {
 	struct pvvf_pf *pf;
 };
 
+/*
+ * Faults the control socket injects into one guest's link, for tests of
+ * the guest driver against a hostile or broken device (ctl.c).  Never set
+ * unless a test asks; each is journaled as it bites ("fault guest=...").
+ */
+enum pvvfd_corrupt {
+	PVVFD_CORRUPT_NONE,
+	PVVFD_CORRUPT_SHORT,	/* used length below a reply header */
+	PVVFD_CORRUPT_LONG,	/* used length 8 bytes past the reply */
+	PVVFD_CORRUPT_ZERO,	/* used length 0 */
+	PVVFD_CORRUPT_TAG,	/* the reply carries another tag */
+	PVVFD_CORRUPT_STATUS,	/* a status no spec version defines */
+};
+
+struct pvvfd_fault {
+	bool stall;			/* leave requests in the ring */
+	enum pvvfd_corrupt corrupt;	/* for the next corrupt_n replies */
+	uint32_t corrupt_n;
+	int corrupt_op;			/* to this opcode only; -1: any */
+	bool num_vfs_set;		/* config reports num_vfs instead */
+	uint16_t num_vfs;
+};
+
 struct pvvfd_guest {
 	VuDev vu;			/* first: libvhost-user hands it back */
 	struct pvvfd *d;
@@ -69,6 +92,7 @@ struct pvvfd_guest {
 	uint32_t started;		/* bit per started virtqueue */
 	bool events_dirty;		/* the core has events to deliver */
 	bool config_dirty;		/* config change notification owed */
+	struct pvvfd_fault fault;	/* test-only fault injection */
 };
 
 #define PVVFD_MAX_SRCS	(PVVFD_MAX_GUESTS * 8 + 32)
@@ -115,6 +139,11 @@ void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
 		      const char *reason);
 void pvvfd_guest_flush(struct pvvfd_guest *g);
 void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g);
+/* fault injection (ctl.c): answer requests left in the ring by a stall */
+void pvvfd_guest_serve_requests(struct pvvfd_guest *g);
+/* write @len raw bytes into the next event buffer, used length @used */
+int pvvfd_guest_raw_event(struct pvvfd_guest *g, const void *buf, size_t len,
+			  uint32_t used);
 
 /* ctl.c: the control socket */
 int pvvfd_ctl_listen(struct pvvfd *d, const char *path);

@@ -101,6 +101,57 @@ static void complete(VuDev *dev, VuVirtq *vq, VuVirtqElement *elem,
 
 /* ---- request queue ---- */
 
+/*
+ * Test-only (control socket "corrupt-reply"): spoil the reply in @resp as
+ * asked, if it matches.  Returns the used length to report, which may
+ * differ from the @used bytes written.
+ */
+static size_t corrupt_reply(struct pvvfd_guest *g, const uint8_t *req,
+			    size_t req_len, uint8_t *resp, size_t used)
+{
+	static const char *const how[] = {
+		[PVVFD_CORRUPT_SHORT] = "short", [PVVFD_CORRUPT_LONG] = "long",
+		[PVVFD_CORRUPT_ZERO] = "zero", [PVVFD_CORRUPT_TAG] = "tag",
+		[PVVFD_CORRUPT_STATUS] = "status",
+	};
+	struct pvvfd_fault *f = &g->fault;
+	struct virtio_pvvf_resp_head h;
+	uint16_t op;
+	size_t report = used;
+
+	if (!f->corrupt_n || req_len < sizeof(op) || used < sizeof(h))
+		return used;
+	memcpy(&op, req, sizeof(op));
+	op = le16toh(op);
+	if (f->corrupt_op >= 0 && op != f->corrupt_op)
+		return used;
+	memcpy(&h, resp, sizeof(h));
+	switch (f->corrupt) {
+	case PVVFD_CORRUPT_SHORT:
+		report = sizeof(h) / 2;
+		break;
+	case PVVFD_CORRUPT_LONG:
+		report = used + 8;
+		break;
+	case PVVFD_CORRUPT_ZERO:
+		report = 0;
+		break;
+	case PVVFD_CORRUPT_TAG:
+		h.tag ^= htole32(0x5a5a5a5a);
+		break;
+	case PVVFD_CORRUPT_STATUS:
+		h.status = htole16(0x7ffe);
+		break;
+	case PVVFD_CORRUPT_NONE:
+		return used;
+	}
+	memcpy(resp, &h, sizeof(h));
+	f->corrupt_n--;
+	pvvfd_journal("fault guest=%s what=corrupt-reply how=%s op=0x%x used=%zu reported=%zu left=%u",
+		      g->opt->name, how[f->corrupt], op, used, report, f->corrupt_n);
+	return report;
+}
+
 /* Returns the used length; the core has written that much of the reply. */
 static unsigned int request_one(struct pvvfd_guest *g, VuVirtqElement *elem)
 {
@@ -108,7 +159,7 @@ static unsigned int request_one(struct pvvfd_guest *g, VuVirtqElement *elem)
 	uint8_t resp[PVVFD_RESP_MAX];
 	size_t req_len = iov_size(elem->out_sg, elem->out_num);
 	size_t resp_cap = iov_size(elem->in_sg, elem->in_num);
-	size_t used;
+	size_t used, report;
 
 	if (req_len > sizeof(req))
 		req_len = sizeof(req);
@@ -123,8 +174,9 @@ static unsigned int request_one(struct pvvfd_guest *g, VuVirtqElement *elem)
 			      g->opt->name, used, resp_cap);
 		used = 0;
 	}
+	report = corrupt_reply(g, req, req_len, resp, used);
 	buf_to_iov(elem->in_sg, elem->in_num, resp, used);
-	return used;
+	return report;
 }
 
 static void request_queue(VuDev *dev, int qidx)
@@ -133,8 +185,17 @@ static void request_queue(VuDev *dev, int qidx)
 	VuVirtq *vq = vu_get_queue(dev, qidx);
 	VuVirtqElement *elem;
 
-	while (!g->broken && (elem = vu_queue_pop(dev, vq, sizeof(*elem))))
+	/* A stall (control socket) leaves requests in the ring, unread. */
+	while (!g->broken && !g->fault.stall &&
+	       (elem = vu_queue_pop(dev, vq, sizeof(*elem))))
 		complete(dev, vq, elem, request_one(g, elem));
+}
+
+void pvvfd_guest_serve_requests(struct pvvfd_guest *g)
+{
+	if (g->vu_ready && !g->broken &&
+	    (g->started & (1u << VIRTIO_PVVF_VQ_REQUEST)))
+		request_queue(&g->vu, VIRTIO_PVVF_VQ_REQUEST);
 }
 
 /* ---- event queue ---- */
@@ -180,6 +241,37 @@ static void deliver_events(struct pvvfd_guest *g)
 		buf_to_iov(elem->in_sg, elem->in_num, &ev, sizeof(ev));
 		complete(dev, vq, elem, sizeof(ev));
 	}
+}
+
+/*
+ * Test-only (control socket "inject-event"): @len bytes into the next
+ * event buffer the driver posted, returned with used length @used, which
+ * may be anything.  The core knows nothing of it.
+ */
+int pvvfd_guest_raw_event(struct pvvfd_guest *g, const void *buf, size_t len,
+			  uint32_t used)
+{
+	VuDev *dev = &g->vu;
+	VuVirtq *vq;
+	VuVirtqElement *elem;
+
+	if (!g->vu_ready || g->broken ||
+	    !(g->started & (1u << VIRTIO_PVVF_VQ_EVENT)))
+		return -ENOTCONN;
+	vq = vu_get_queue(dev, VIRTIO_PVVF_VQ_EVENT);
+	elem = vu_queue_pop(dev, vq, sizeof(*elem));
+	if (!elem)
+		return -ENOBUFS;
+	if (elem->out_num || iov_size(elem->in_sg, elem->in_num) < len) {
+		vu_queue_unpop(dev, vq, elem, 0);
+		free(elem);
+		return -EMSGSIZE;
+	}
+	buf_to_iov(elem->in_sg, elem->in_num, buf, len);
+	complete(dev, vq, elem, used);
+	pvvfd_journal("fault guest=%s what=raw-event len=%zu used=%u",
+		      g->opt->name, len, used);
+	return 0;
 }
 
 void pvvfd_guest_flush(struct pvvfd_guest *g)
@@ -311,6 +403,8 @@ static int iface_get_config(VuDev *dev, uint8_t *config, uint32_t len)
 		return -1;
 	}
 	pvvf_guest_get_config(g->core, &cfg);
+	if (g->fault.num_vfs_set)		/* test-only: "fake-config" */
+		cfg.num_vfs = htole16(g->fault.num_vfs);
 	memcpy(config, &cfg, len);
 	return 0;
 }
@@ -538,6 +632,8 @@ void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
 	g->broken = false;
 	g->events_dirty = false;
 	g->config_dirty = false;
+	/* Injected faults last as long as the link they were meant for. */
+	memset(&g->fault, 0, sizeof(g->fault));
 	pvvfd_journal("conn guest=%s event=disconnect reason=%s", g->opt->name,
 		      reason);
 }

@@ -198,5 +198,34 @@ fi
 kill -TERM "$pid"; wait "$pid"
 [ $? -eq 0 ] && ok "SIGTERM with two guests: exit 0" || not_ok "exit status with two guests"
 
+# ---- test-only fault injection on a guest's link ----
+"$pvvfd" --pf "$PF" --guest "$G" --control "$tmp/ctl" --log "$tmp/journal3" &
+pid=$!
+pids+=("$pid")
+wait_for "$tmp/ctl"
+if timeout 60 /usr/bin/python3 "$here/vu_frontend.py" --faults "$S" "$tmp/ctl" \
+	>"$tmp/vu3.out" 2>&1; then
+	ok "faults a test can inject: $(grep -c '^ok' "$tmp/vu3.out") checks"
+else
+	not_ok "faults a test can inject"
+	grep -v '^ok' "$tmp/vu3.out" | sed 's/^/#   /'
+fi
+grep -q 'fault guest=a what=corrupt-reply how=tag op=0x10 used=8 reported=8 left=0' "$tmp/journal3" &&
+	grep -q 'fault guest=a what=raw-event len=2 used=40' "$tmp/journal3" &&
+	grep -q 'ctl cmd=stall guest=a result=ok' "$tmp/journal3" &&
+	ok "injected faults are journaled" || not_ok "injected faults are not journaled"
+for bad in 'stall guest=zz enable=on' 'stall guest=a' 'corrupt-reply guest=a how=odd' \
+	'corrupt-reply guest=a how=tag op=65536' 'inject-event guest=a raw=0g' \
+	'inject-event guest=a raw=123' 'fake-config guest=a num_vfs=65536'; do
+	if $ctl "$tmp/ctl" "$bad" >"$tmp/r"; then
+		not_ok "ctl '$bad' did not fail"
+	else
+		grep -q '^error msg=bad_arguments' "$tmp/r" && ok "ctl '$bad' refused" ||
+			not_ok "ctl '$bad' output: $(cat "$tmp/r")"
+	fi
+done
+kill -TERM "$pid"; wait "$pid"
+[ $? -eq 0 ] && ok "SIGTERM after injected faults: exit 0" || not_ok "exit status after injected faults"
+
 echo "pvvfd: $passed passed, $failed failed"
 [ $failed -eq 0 ]

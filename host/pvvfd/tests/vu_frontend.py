@@ -7,6 +7,7 @@ config-change messages, stop the queues, disconnect and reconnect.
 
 Usage: vu_frontend.py GUEST_SOCKET CONTROL_SOCKET
        vu_frontend.py --two GUEST_A_SOCKET GUEST_B_SOCKET CONTROL_SOCKET
+       vu_frontend.py --faults GUEST_SOCKET CONTROL_SOCKET   (test-only faults)
 Expects pvvfd started with (see run.sh):
   --pf sim:id=pf0,vfs=8 --guest name=a,...,vf=pf0:0@0000:00:1c.0/00.0+id=1af4:1044
   [--guest name=b,...,vf=pf0:1@0000:00:02.0]
@@ -350,9 +351,68 @@ def two_guests(path_a, path_b, ctl_path):
     check(used == 8 and r == struct.pack("<HHI", 0, 0, 9), "b is served after a disconnected")
 
 
+def faults(path, ctl_path):
+    """The control socket's test-only faults, as a driver sees them."""
+    fe, mem, rq, eq, bufs = bring_up(path)
+    # stall: requests stay in the ring until the stall ends, then are served
+    check(ctl(ctl_path, "stall guest=a enable=on").endswith("ok\n"), "control: stall on")
+    ra, wa = rq.alloc(16), rq.alloc(8)
+    mem[ra:ra + 16] = head(0, tag=21)
+    h = rq.post([(ra, 16, False), (wa, 8, True)])
+    check(rq.wait_used(0.5) is None, "stalled: no reply")
+    check(ctl(ctl_path, "stall guest=a enable=off").endswith("ok\n"), "control: stall off")
+    check(rq.wait_used() == (h, 8) and bytes(mem[wa:wa + 8]) == struct.pack("<HHI", 0, 0, 21),
+          "stall ends: the waiting request is answered")
+    # corrupt-reply: only the chosen opcode, only n times, each way
+    ctl(ctl_path, "corrupt-reply guest=a how=tag op=0x10 n=1")
+    used, r = request(mem, rq, head(0, tag=5), 8)
+    check(used == 8 and r == struct.pack("<HHI", 0, 0, 5), "corrupt-reply op=0x10 leaves a NOP alone")
+    used, r = request(mem, rq, head(0x10, vf=0, tag=6) + struct.pack("<B7x", 0), 8)
+    check(used == 8 and struct.unpack_from("<HHI", r) == (0, 0, 6 ^ 0x5a5a5a5a),
+          "how=tag: PASID_ENABLE's reply carries another tag")
+    used, r = request(mem, rq, head(0x11, vf=0, tag=7), 8)
+    check(used == 8 and r == struct.pack("<HHI", 0, 0, 7), "n=1: the next reply is intact")
+    for how, want in (("short", lambda u, r: u == 4), ("long", lambda u, r: u == 16),
+                      ("zero", lambda u, r: u == 0),
+                      ("status", lambda u, r: u == 8 and r[:2] == b"\xfe\x7f")):
+        ctl(ctl_path, "corrupt-reply guest=a how=%s" % how)
+        used, r = request(mem, rq, head(0, tag=8), 8)
+        check(want(used, r), "how=%s: used %s, reply %s" % (how, used, r.hex()))
+    # inject-event: raw bytes, any used length, in the next buffer
+    check(ctl(ctl_path, "inject-event guest=a raw=ff00 used=40").endswith("ok\n"),
+          "control: inject-event")
+    used = eq.wait_used()
+    check(used is not None and used[1] == 40 and bytes(mem[bufs[used[0]]:bufs[used[0]] + 2]) == b"\xff\x00",
+          "raw event delivered with used length 40 (%s)" % (used,))
+    check("error msg=event_buffer_too_small" in ctl(ctl_path, "inject-event guest=a raw=" + "00" * 33),
+          "a raw event longer than the buffer is refused")
+    # fake-config: num_vfs as told, a config change message, then the truth
+    ctl(ctl_path, "fake-config guest=a num_vfs=0")
+    fe.backend.settimeout(3)
+    try:
+        req, _, _ = struct.unpack("<III", fe.backend.recv(12))
+    except (socket.timeout, struct.error):
+        req = None
+    check(req == BACKEND_CONFIG_CHANGE_MSG, "fake-config: config change message")
+    check(struct.unpack("<IH", fe.get_config()[:6])[1] == 0, "fake-config: num_vfs reads 0")
+    ctl(ctl_path, "fake-config guest=a num_vfs=off")
+    check(struct.unpack("<IH", fe.get_config()[:6])[1] == 1, "fake-config off: num_vfs reads 1")
+    # faults end with the link
+    ctl(ctl_path, "stall guest=a enable=on")
+    fe.sock.close()
+    time.sleep(0.3)
+    fe, mem, rq, eq, bufs = bring_up(path)
+    used, r = request(mem, rq, head(0, tag=3), 8)
+    check(used == 8 and r == struct.pack("<HHI", 0, 0, 3), "a new link is not stalled")
+    fe.sock.close()
+
+
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "--two":
         two_guests(*sys.argv[2:])
+        return 1 if failures else 0
+    if len(sys.argv) == 4 and sys.argv[1] == "--faults":
+        faults(*sys.argv[2:])
         return 1 if failures else 0
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
