@@ -5,6 +5,10 @@
  * from the daemon's start (monotonic) and KIND is a bare word: decision,
  * host, event (from the core), conn, daemon, ctl (from pvvfd).  Values
  * never contain spaces, so `for w in $line` or awk splits them.
+ *
+ * A guest decides how many refusals it provokes, so their decision lines
+ * are rate-limited per guest (PVVFD_REFUSAL_BURST per window); every
+ * suppressed line is still counted and reported.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,9 +61,60 @@ void pvvfd_journal(const char *fmt, ...)
 	journal_line(line);
 }
 
+/* "decision ... status=N ..." with N not 0 */
+static bool is_refusal(const char *line)
+{
+	const char *st;
+
+	if (strncmp(line, "decision ", 9))
+		return false;
+	st = strstr(line, " status=");
+	return st && st[8] != '0';
+}
+
+void pvvfd_journal_refusals_flush(struct pvvfd_guest *g)
+{
+	if (!g->refusals_suppressed)
+		return;
+	pvvfd_journal("conn guest=%s event=refusals-suppressed count=%u",
+		      g->opt->name, g->refusals_suppressed);
+	g->refusals_suppressed = 0;
+}
+
+uint64_t pvvfd_journal_refusals_tick(struct pvvfd_guest *g, uint64_t now)
+{
+	if (!g->refusals_suppressed)
+		return PVVF_NO_DEADLINE;
+	if (now - g->refusal_window >= PVVFD_REFUSAL_WINDOW_NS) {
+		pvvfd_journal_refusals_flush(g);
+		return PVVF_NO_DEADLINE;
+	}
+	return g->refusal_window + PVVFD_REFUSAL_WINDOW_NS;
+}
+
+static bool refusal_allowed(struct pvvfd_guest *g)
+{
+	uint64_t now = pvvfd_now_ns();
+
+	if (now - g->refusal_window >= PVVFD_REFUSAL_WINDOW_NS) {
+		pvvfd_journal_refusals_flush(g);
+		g->refusal_window = now;
+		g->refusals_logged = 0;
+	}
+	if (g->refusals_logged < PVVFD_REFUSAL_BURST) {
+		g->refusals_logged++;
+		return true;
+	}
+	g->refusals_suppressed++;
+	return false;
+}
+
 void pvvfd_journal_core(void *opaque, const char *line)
 {
-	(void)opaque;
+	struct pvvfd *d = opaque;
+
+	if (d->serving && is_refusal(line) && !refusal_allowed(d->serving))
+		return;
 	journal_line(line);
 }
 

@@ -116,12 +116,19 @@ static void arm_timer(struct pvvfd *d, uint64_t deadline)
  */
 void pvvfd_settle(struct pvvfd *d)
 {
-	uint64_t deadline = pvvf_core_tick(d->core, pvvfd_now_ns());
+	uint64_t now = pvvfd_now_ns();
+	uint64_t deadline = pvvf_core_tick(d->core, now);
 
 	/* Delivering pops events, which never queues new ones; twice is plenty. */
 	for (int round = 0; round < 2; round++)
 		for (unsigned int i = 0; i < d->num_guests; i++)
 			pvvfd_guest_flush(&d->guests[i]);
+	for (unsigned int i = 0; i < d->num_guests; i++) {
+		uint64_t due = pvvfd_journal_refusals_tick(&d->guests[i], now);
+
+		if (due < deadline)
+			deadline = due;
+	}
 	arm_timer(d, deadline);
 }
 
@@ -395,13 +402,37 @@ static void handle(struct pvvfd *d, const struct epoll_event *ev)
 	}
 }
 
+/*
+ * One pass over the guests' request queues, at most PVVFD_REQ_BUDGET
+ * requests each.  Returns true if a guest has requests left, for the next
+ * pass, which comes after the loop looked at every fd again.
+ */
+static bool serve_requests(struct pvvfd *d)
+{
+	bool more = false;
+
+	for (unsigned int i = 0; i < d->num_guests; i++) {
+		struct pvvfd_guest *g = &d->guests[i];
+
+		if (!g->req_pending)
+			continue;
+		if (pvvfd_guest_serve(g, PVVFD_REQ_BUDGET))
+			more = true;
+		if (g->broken)
+			pvvfd_guest_drop(d, g, g->broken_reason);
+	}
+	return more;
+}
+
 static int run(struct pvvfd *d)
 {
 	struct epoll_event evs[32];
+	bool more = false;
 
 	pvvfd_settle(d);
 	while (!d->stopping) {
-		int n = epoll_wait(d->epfd, evs, 32, -1);
+		/* With requests left, only look at the fds, do not sleep. */
+		int n = epoll_wait(d->epfd, evs, 32, more ? 0 : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -415,6 +446,8 @@ static int run(struct pvvfd *d)
 			handle(d, &evs[i]);
 			pvvfd_settle(d);
 		}
+		more = serve_requests(d);
+		pvvfd_settle(d);
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "libvhost-user.h"
+#include "chain.h"
 #include "pvvf_core.h"
 #include "pf_sim.h"
 #include "options.h"
@@ -93,7 +94,26 @@ struct pvvfd_guest {
 	bool events_dirty;		/* the core has events to deliver */
 	bool config_dirty;		/* config change notification owed */
 	struct pvvfd_fault fault;	/* test-only fault injection */
+	bool req_pending;		/* kicked, or requests left after a pass */
+	/* journal.c: refusal lines are rate-limited per guest */
+	uint64_t refusal_window;	/* start of the current window (ns) */
+	uint32_t refusals_logged;	/* journaled in the current window */
+	uint32_t refusals_suppressed;	/* not journaled, not yet reported */
 };
+
+/*
+ * Requests served per guest in one pass of the loop: a guest that keeps
+ * its request queue full delays another guest's request by at most this
+ * many of its own per guest ahead of it in the pass.
+ */
+#define PVVFD_REQ_BUDGET		16
+/*
+ * At most this many refusal decision lines per guest and window; the rest
+ * are counted and reported in one "event=refusals-suppressed count=N"
+ * line once the window ends (or the guest disconnects).
+ */
+#define PVVFD_REFUSAL_BURST		20
+#define PVVFD_REFUSAL_WINDOW_NS		5000000000ULL
 
 #define PVVFD_MAX_SRCS	(PVVFD_MAX_GUESTS * 8 + 32)
 
@@ -109,6 +129,7 @@ struct pvvfd {
 	int ctl_listen_src;
 	uint64_t armed_deadline;
 	bool stopping;
+	struct pvvfd_guest *serving;	/* whose request the core is deciding */
 	struct pvvfd_src srcs[PVVFD_MAX_SRCS];
 };
 
@@ -117,6 +138,10 @@ int pvvfd_journal_open(const char *path);
 void pvvfd_journal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pvvfd_journal_core(void *opaque, const char *line);
 void pvvfd_journal_close(void);
+/* Report the guest's suppressed refusal lines now, if any. */
+void pvvfd_journal_refusals_flush(struct pvvfd_guest *g);
+/* Report them if the window ended; returns when the next report is due. */
+uint64_t pvvfd_journal_refusals_tick(struct pvvfd_guest *g, uint64_t now);
 
 /* main.c: sources and time */
 int pvvfd_src_add(struct pvvfd *d, enum pvvfd_src_kind kind, int fd,
@@ -138,8 +163,9 @@ void pvvfd_guest_watch(struct pvvfd *d, struct pvvfd_src *src,
 void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
 		      const char *reason);
 void pvvfd_guest_flush(struct pvvfd_guest *g);
+bool pvvfd_guest_serve(struct pvvfd_guest *g, unsigned int budget);
 void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g);
-/* fault injection (ctl.c): answer requests left in the ring by a stall */
+/* fault injection (ctl.c): serve requests left in the ring by a stall */
 void pvvfd_guest_serve_requests(struct pvvfd_guest *g);
 /* write @len raw bytes into the next event buffer, used length @used */
 int pvvfd_guest_raw_event(struct pvvfd_guest *g, const void *buf, size_t len,

@@ -4,9 +4,10 @@
  * queue, the event queue and configuration space.
  *
  * The guest is hostile.  libvhost-user checks descriptor chains (bounds,
- * loops, readable before writable); this file checks their sizes, copies
- * requests out of guest memory once into a bounded buffer before the core
- * looks at them, and returns every element it takes through complete().
+ * loops, readable before writable); chain.c turns a request chain into
+ * one bounded copy for the core and the reply back; this file serves each
+ * guest's queue with a budget per pass of the loop and returns every
+ * element it takes through complete().
  * The frontend (QEMU) is trusted to speak vhost-user, but a message that
  * would make libvhost-user exit or overflow is refused anyway.
  */
@@ -23,20 +24,7 @@
 
 #include "pvvfd.h"
 
-/*
- * Above every request and reply size of the protocol: a chain longer than
- * this gets the answer its true length would get (BAD_LENGTH, or
- * BAD_OPCODE first), because the core only compares lengths against the
- * opcode's exact sizes.
- */
-#define PVVFD_REQ_MAX		256
-#define PVVFD_RESP_MAX		256
 #define PVVFD_DEVICE_FEATURES	0xffffffULL	/* device-specific bits 0..23 */
-
-_Static_assert(PVVFD_REQ_MAX > sizeof(struct virtio_pvvf_req_event_ack),
-	       "request buffer too small");
-_Static_assert(PVVFD_RESP_MAX > sizeof(struct virtio_pvvf_resp_get_vf),
-	       "reply buffer too small");
 
 static struct pvvfd_guest *to_guest(VuDev *dev)
 {
@@ -50,44 +38,6 @@ static void sanitize(char *s)
 	for (; *s; s++)
 		if (*s == ' ' || *s == '\n' || *s == '\t')
 			*s = '_';
-}
-
-/* ---- scatter/gather ---- */
-
-static size_t iov_size(const struct iovec *iov, unsigned int n)
-{
-	size_t len = 0;
-
-	/* at most VIRTQUEUE_MAX_SIZE descriptors of < 4 GiB: no overflow */
-	for (unsigned int i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	return len;
-}
-
-static void iov_to_buf(const struct iovec *iov, unsigned int n, void *buf,
-		       size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t c = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-
-		memcpy((char *)buf + done, iov[i].iov_base, c);
-		done += c;
-	}
-}
-
-static void buf_to_iov(const struct iovec *iov, unsigned int n,
-		       const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	for (unsigned int i = 0; i < n && done < len; i++) {
-		size_t c = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-
-		memcpy(iov[i].iov_base, (const char *)buf + done, c);
-		done += c;
-	}
 }
 
 /* The one way an element goes back to the driver. */
@@ -152,50 +102,70 @@ static size_t corrupt_reply(struct pvvfd_guest *g, const uint8_t *req,
 	return report;
 }
 
-/* Returns the used length; the core has written that much of the reply. */
+/* The used length to report: the reply's, unless a corrupt-reply fault bites. */
 static unsigned int request_one(struct pvvfd_guest *g, VuVirtqElement *elem)
 {
-	uint8_t req[PVVFD_REQ_MAX];
-	uint8_t resp[PVVFD_RESP_MAX];
-	size_t req_len = iov_size(elem->out_sg, elem->out_num);
-	size_t resp_cap = iov_size(elem->in_sg, elem->in_num);
-	size_t used, report;
+	struct pvvfd_chain c;
+	size_t report;
+	int ret;
 
-	if (req_len > sizeof(req))
-		req_len = sizeof(req);
-	if (resp_cap > sizeof(resp))
-		resp_cap = sizeof(resp);
-	/* One snapshot of guest memory; the core never sees the ring. */
-	iov_to_buf(elem->out_sg, elem->out_num, req, req_len);
-	memset(resp, 0, sizeof(resp));
-	used = pvvf_guest_request(g->core, req, req_len, resp, resp_cap);
-	if (used > resp_cap) {
+	/* Refusals are rate-limited per guest in the journal (journal.c). */
+	g->d->serving = g;
+	ret = pvvfd_chain_decide(g->core, &c, elem->out_sg, elem->out_num,
+				 elem->in_sg, elem->in_num);
+	g->d->serving = NULL;
+	if (ret) {
 		pvvfd_journal("conn guest=%s event=error what=core-reply-overrun used=%zu cap=%zu",
-			      g->opt->name, used, resp_cap);
-		used = 0;
+			      g->opt->name, c.used, c.resp_cap);
+		return 0;
 	}
-	report = corrupt_reply(g, req, req_len, resp, used);
-	buf_to_iov(elem->in_sg, elem->in_num, resp, used);
-	return report;
+	report = corrupt_reply(g, c.req, c.req_len, c.resp, c.used);
+	pvvfd_chain_reply(&c, elem->in_sg, elem->in_num);
+	return (unsigned int)report;
 }
 
+/* A kick: the requests are served in the loop's next pass (serve_requests). */
 static void request_queue(VuDev *dev, int qidx)
 {
-	struct pvvfd_guest *g = to_guest(dev);
-	VuVirtq *vq = vu_get_queue(dev, qidx);
-	VuVirtqElement *elem;
-
-	/* A stall (control socket) leaves requests in the ring, unread. */
-	while (!g->broken && !g->fault.stall &&
-	       (elem = vu_queue_pop(dev, vq, sizeof(*elem))))
-		complete(dev, vq, elem, request_one(g, elem));
+	(void)qidx;
+	to_guest(dev)->req_pending = true;
 }
 
+/*
+ * Serve at most @budget requests of the guest's request queue.  Returns
+ * true if more are waiting: they stay in the ring, in guest memory, until
+ * the next pass, so a guest that floods its queue costs the daemon no
+ * memory and the other guests no more than @budget requests per pass.
+ * A stall (control socket) leaves requests in the ring, unread.
+ */
+bool pvvfd_guest_serve(struct pvvfd_guest *g, unsigned int budget)
+{
+	VuDev *dev = &g->vu;
+	VuVirtq *vq;
+	VuVirtqElement *elem;
+
+	if (!g->req_pending || !g->vu_ready || g->broken || g->fault.stall ||
+	    !(g->started & (1u << VIRTIO_PVVF_VQ_REQUEST))) {
+		g->req_pending = false;
+		return false;
+	}
+	vq = vu_get_queue(dev, VIRTIO_PVVF_VQ_REQUEST);
+	for (unsigned int n = 0; n < budget && !g->broken; n++) {
+		elem = vu_queue_pop(dev, vq, sizeof(*elem));
+		if (!elem) {
+			g->req_pending = false;
+			return false;
+		}
+		complete(dev, vq, elem, request_one(g, elem));
+	}
+	g->req_pending = !g->broken && !vu_queue_empty(dev, vq);
+	return g->req_pending;
+}
+
+/* After a stall: serve what waits in the ring, in the loop's next pass. */
 void pvvfd_guest_serve_requests(struct pvvfd_guest *g)
 {
-	if (g->vu_ready && !g->broken &&
-	    (g->started & (1u << VIRTIO_PVVF_VQ_REQUEST)))
-		request_queue(&g->vu, VIRTIO_PVVF_VQ_REQUEST);
+	g->req_pending = true;
 }
 
 /* ---- event queue ---- */
@@ -225,10 +195,10 @@ static void deliver_events(struct pvvfd_guest *g)
 		if (!elem)
 			return;
 		if (elem->out_num ||
-		    iov_size(elem->in_sg, elem->in_num) < sizeof(ev)) {
+		    pvvfd_iov_size(elem->in_sg, elem->in_num) < sizeof(ev)) {
 			pvvfd_journal("conn guest=%s event=bad-event-buffer readable=%u writable=%zu",
 				      g->opt->name, elem->out_num,
-				      iov_size(elem->in_sg, elem->in_num));
+				      pvvfd_iov_size(elem->in_sg, elem->in_num));
 			complete(dev, vq, elem, 0);
 			continue;
 		}
@@ -238,7 +208,7 @@ static void deliver_events(struct pvvfd_guest *g)
 			free(elem);
 			return;
 		}
-		buf_to_iov(elem->in_sg, elem->in_num, &ev, sizeof(ev));
+		pvvfd_buf_to_iov(elem->in_sg, elem->in_num, &ev, sizeof(ev));
 		complete(dev, vq, elem, sizeof(ev));
 	}
 }
@@ -262,12 +232,12 @@ int pvvfd_guest_raw_event(struct pvvfd_guest *g, const void *buf, size_t len,
 	elem = vu_queue_pop(dev, vq, sizeof(*elem));
 	if (!elem)
 		return -ENOBUFS;
-	if (elem->out_num || iov_size(elem->in_sg, elem->in_num) < len) {
+	if (elem->out_num || pvvfd_iov_size(elem->in_sg, elem->in_num) < len) {
 		vu_queue_unpop(dev, vq, elem, 0);
 		free(elem);
 		return -EMSGSIZE;
 	}
-	buf_to_iov(elem->in_sg, elem->in_num, buf, len);
+	pvvfd_buf_to_iov(elem->in_sg, elem->in_num, buf, len);
 	complete(dev, vq, elem, used);
 	pvvfd_journal("fault guest=%s what=raw-event len=%zu used=%u",
 		      g->opt->name, len, used);
@@ -344,6 +314,7 @@ static int iface_process_msg(VuDev *dev, VhostUserMsg *vmsg, int *do_reply)
 		for (int q = 0; q < VIRTIO_PVVF_NUM_VQS; q++)
 			vu_set_queue_handler(dev, vu_get_queue(dev, q), NULL);
 		g->started = 0;
+		g->req_pending = false;
 		pvvf_guest_disconnect(g->core);
 		pvvfd_journal("conn guest=%s event=driver-down reason=reset-owner",
 			      g->opt->name);
@@ -389,6 +360,9 @@ static void iface_queue_set_started(VuDev *dev, int qidx, bool started)
 	}
 	if (started && qidx == VIRTIO_PVVF_VQ_EVENT)
 		g->events_dirty = true;
+	/* Requests posted before the start are served without a new kick. */
+	if (qidx == VIRTIO_PVVF_VQ_REQUEST)
+		g->req_pending = started;
 }
 
 static int iface_get_config(VuDev *dev, uint8_t *config, uint32_t len)
@@ -632,6 +606,8 @@ void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
 	g->broken = false;
 	g->events_dirty = false;
 	g->config_dirty = false;
+	g->req_pending = false;
+	pvvfd_journal_refusals_flush(g);
 	/* Injected faults last as long as the link they were meant for. */
 	memset(&g->fault, 0, sizeof(g->fault));
 	pvvfd_journal("conn guest=%s event=disconnect reason=%s", g->opt->name,

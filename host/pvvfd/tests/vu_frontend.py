@@ -8,6 +8,8 @@ config-change messages, stop the queues, disconnect and reconnect.
 Usage: vu_frontend.py GUEST_SOCKET CONTROL_SOCKET
        vu_frontend.py --two GUEST_A_SOCKET GUEST_B_SOCKET CONTROL_SOCKET
        vu_frontend.py --faults GUEST_SOCKET CONTROL_SOCKET   (test-only faults)
+       vu_frontend.py --flood GUEST_A_SOCKET GUEST_B_SOCKET CONTROL_SOCKET \
+                      JOURNAL PVVFD_PID
 Expects pvvfd started with (see run.sh):
   --pf sim:id=pf0,vfs=8 --guest name=a,...,vf=pf0:0@0000:00:1c.0/00.0+id=1af4:1044
   [--guest name=b,...,vf=pf0:1@0000:00:02.0]
@@ -16,6 +18,7 @@ Prints TAP-like "ok"/"not ok" lines; exit status 1 on any failure.
 import mmap
 import os
 import select
+import signal
 import socket
 import struct
 import sys
@@ -38,6 +41,8 @@ QSIZE = 64
 MEM = 1 << 20
 UADDR = 0x7F0000000000          # the frontend's view of guest memory
 DESC_NEXT, DESC_WRITE = 1, 2
+# Peak RSS growth allowed over a sustained flood (allocator noise).
+MEM_SLACK_KIB = int(os.environ.get("PVVF_FLOOD_MEM_SLACK_KIB", "256"))
 
 failures = 0
 
@@ -50,10 +55,12 @@ def check(cond, what):
 
 
 class Queue:
-    def __init__(self, mem, index, base):
-        self.mem, self.index = mem, index
-        self.desc, self.avail, self.used = base, base + 0x400, base + 0x800
-        self.buf = base + 0x1000          # buffers: 4 KiB per queue region
+    def __init__(self, mem, index, base, size=QSIZE):
+        self.mem, self.index, self.size = mem, index, size
+        self.desc = base
+        self.avail = base + 16 * size
+        self.used = (self.avail + 6 + 2 * size + 3) & ~3
+        self.buf = (self.used + 6 + 8 * size + 0xfff) & ~0xfff
         self.next_desc, self.avail_idx, self.used_seen = 0, 0, 0
         self.kick, self.call = os.eventfd(0), os.eventfd(0)
 
@@ -62,19 +69,21 @@ class Queue:
         self.buf += (n + 63) & ~63
         return a
 
-    def post(self, parts):
+    def post(self, parts, kick=True):
         """parts: list of (gpa, len, writable); returns the head index."""
         head = self.next_desc
         for i, (addr, n, w) in enumerate(parts):
-            d = (head + i) % QSIZE
+            d = (head + i) % self.size
             flags = (DESC_WRITE if w else 0) | (DESC_NEXT if i + 1 < len(parts) else 0)
             struct.pack_into("<QIHH", self.mem, self.desc + 16 * d, addr, n, flags,
-                             (d + 1) % QSIZE)
-        self.next_desc = (head + len(parts)) % QSIZE
-        struct.pack_into("<H", self.mem, self.avail + 4 + 2 * (self.avail_idx % QSIZE), head)
-        self.avail_idx += 1
+                             (d + 1) % self.size)
+        self.next_desc = (head + len(parts)) % self.size
+        struct.pack_into("<H", self.mem,
+                         self.avail + 4 + 2 * (self.avail_idx % self.size), head)
+        self.avail_idx = (self.avail_idx + 1) & 0xffff
         struct.pack_into("<HH", self.mem, self.avail, 0, self.avail_idx)
-        os.eventfd_write(self.kick, 1)
+        if kick:
+            os.eventfd_write(self.kick, 1)
         return head
 
     def wait_used(self, timeout=3.0):
@@ -83,8 +92,8 @@ class Queue:
             idx, = struct.unpack_from("<H", self.mem, self.used + 2)
             if idx != self.used_seen:
                 i, n = struct.unpack_from("<II", self.mem,
-                                          self.used + 4 + 8 * (self.used_seen % QSIZE))
-                self.used_seen += 1
+                                          self.used + 4 + 8 * (self.used_seen % self.size))
+                self.used_seen = (self.used_seen + 1) & 0xffff
                 return i, n
             r, _, _ = select.select([self.call], [], [], timeout)
             if not r:
@@ -142,7 +151,7 @@ class Frontend:
 
     def start(self, q):
         i = q.index
-        self.send(SET_VRING_NUM, struct.pack("<II", i, QSIZE))
+        self.send(SET_VRING_NUM, struct.pack("<II", i, q.size))
         self.send(SET_VRING_ADDR, struct.pack("<IIQQQQ", i, 0, UADDR + q.desc,
                                               UADDR + q.used, UADDR + q.avail, 0))
         self.send(SET_VRING_BASE, struct.pack("<II", i, 0))
@@ -307,7 +316,7 @@ def session(path, ctl_path, first):
     os.close(mem_fd)
 
 
-def bring_up(path):
+def bring_up(path, rq_size=QSIZE):
     """A connected frontend with both queues started and event buffers."""
     fe = Frontend(path)
     fe.get_u64(GET_FEATURES)
@@ -315,7 +324,7 @@ def bring_up(path):
     os.ftruncate(mem_fd, MEM)
     mem = mmap.mmap(mem_fd, MEM)
     fe.setup(mem_fd, 1 << F_VERSION_1 | 1 << F_PROTOCOL_FEATURES | 0x7)
-    rq, eq = Queue(mem, 0, 0x10000), Queue(mem, 1, 0x40000)
+    rq, eq = Queue(mem, 0, 0x10000, rq_size), Queue(mem, 1, 0x40000)
     fe.start(rq)
     fe.start(eq)
     bufs = [eq.alloc(32) for _ in range(4)]
@@ -407,12 +416,144 @@ def faults(path, ctl_path):
     fe.sock.close()
 
 
+def journal_lines(path):
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def wait_stopped(pid):
+    """Until the process is in the stopped state (SIGSTOP taken)."""
+    for _ in range(200):
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                return True
+        time.sleep(0.01)
+    return False
+
+
+def vm_hwm_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return None
+
+
+def flood_batch(q, req_addr, resp_addr, n, op_bytes):
+    """Post @n requests sharing one request and one reply buffer; one kick."""
+    q.mem[req_addr:req_addr + len(op_bytes)] = op_bytes
+    for i in range(n):
+        q.post([(req_addr, len(op_bytes), False), (resp_addr, 8, True)],
+               kick=(i + 1 == n))
+
+
+def drain_used(q, n):
+    got = 0
+    while got < n and q.wait_used(10.0) is not None:
+        got += 1
+    return got
+
+
+BUDGET = 16        # PVVFD_REQ_BUDGET
+BURST = 20         # PVVFD_REFUSAL_BURST
+FLOOD = 510        # a 1024-entry ring holds 512 two-descriptor chains
+
+
+def flood(path_a, path_b, ctl_path, journal, pid):
+    """Guest a floods; guest b must still be served, memory stays flat."""
+    pid = int(pid)
+    a = bring_up(path_a, rq_size=1024)
+    b = bring_up(path_b)
+    fe_a, mem_a, rq_a = a[0], a[1], a[2]
+    ra, wa = rq_a.alloc(16), rq_a.alloc(8)
+    # One round trip each: pvvfd has taken every set-up message.
+    check(request(mem_a, rq_a, head(0, tag=1), 8)[0] == 8 and
+          request(b[1], b[2], head(0, tag=2), 8)[0] == 8, "both guests up")
+
+    # The daemon is stopped while a fills its ring and b posts one request:
+    # on waking it sees both kicks at once, as it would under a real flood.
+    os.kill(pid, signal.SIGSTOP)
+    stopped = wait_stopped(pid)
+    flood_batch(rq_a, ra, wa, FLOOD, head(0, tag=0xa))
+    rb, wb = b[2].alloc(16), b[2].alloc(8)
+    b[1][rb:rb + 16] = head(0, tag=0xb)
+    b_head = b[2].post([(rb, 16, False), (wb, 8, True)])
+    os.kill(pid, signal.SIGCONT)
+    check(stopped, "pvvfd stopped while the flood is posted")
+    used = b[2].wait_used(10.0)
+    check(used == (b_head, 8) and b[1][wb:wb + 8] == struct.pack("<HHI", 0, 0, 0xb),
+          "b's NOP answered during a's flood")
+    check(drain_used(rq_a, FLOOD) == FLOOD, "every one of a's %d requests answered" % FLOOD)
+    # Between b's set-up NOP and its NOP posted with the flood.
+    lines = journal_lines(journal)
+    b_at = [i for i, x in enumerate(lines) if " decision guest=b " in x]
+    before_b = sum(1 for x in lines[b_at[0]:b_at[1]] if " decision guest=a " in x) \
+        if len(b_at) >= 2 else None
+    check(before_b is not None and before_b <= BUDGET,
+          "b served after at most %d of a's requests (%d)" % (BUDGET, before_b))
+
+    # Memory: ten more full rings cost the daemon nothing that stays.
+    hwm0 = vm_hwm_kib(pid)
+    for _ in range(10):
+        flood_batch(rq_a, ra, wa, FLOOD, head(0, tag=0xa))
+        if drain_used(rq_a, FLOOD) != FLOOD:
+            break
+    hwm1 = vm_hwm_kib(pid)
+    check(hwm0 is not None and hwm1 is not None and hwm1 - hwm0 <= MEM_SLACK_KIB,
+          "peak RSS after %d more flooded requests: %s -> %s KiB" % (10 * FLOOD, hwm0, hwm1))
+
+    # Refusals: at most BURST journaled per window, the rest counted.
+    t0 = time.monotonic()
+    flood_batch(rq_a, ra, wa, FLOOD, head(0x99, tag=0xbad))
+    ok = drain_used(rq_a, FLOOD) == FLOOD and \
+        struct.unpack_from("<HH", mem_a, wa) == (95, 3)
+    check(ok, "%d unknown opcodes answered EOPNOTSUPP/BAD_OPCODE" % FLOOD)
+    windows = 1 + int((time.monotonic() - t0) / 5)
+    logged = sum(1 for line in journal_lines(journal)
+                 if " decision guest=a " in line and " op=0x0099 " in line)
+    check(0 < logged <= BURST * windows,
+          "refusal lines journaled: %d (at most %d per 5 s window)" % (logged, BURST))
+    # Reported once the window ends, without any other event.
+    suppressed = None
+    for _ in range(150):
+        counts = [int(line.rsplit("count=", 1)[1]) for line in journal_lines(journal)
+                  if " conn guest=a event=refusals-suppressed " in line]
+        if counts and logged + sum(counts) == FLOOD:
+            suppressed = sum(counts)
+            break
+        time.sleep(0.1)
+    check(suppressed is not None,
+          "suppressed refusals reported: %s + %d journaled = %d" % (suppressed, logged, FLOOD))
+
+    # A writable descriptor before a readable one: libvhost-user refuses
+    # the chain and the link drops; b is not affected.
+    mem_a[ra:ra + 16] = head(0, tag=0xd)
+    rq_a.post([(wa, 8, True), (ra, 16, False)])
+    down = False
+    for _ in range(100):
+        if " link=down " in ctl(ctl_path, "dump").split("guest name=b")[0]:
+            down = True
+            break
+        time.sleep(0.05)
+    lines = journal_lines(journal)
+    check(down and any(" conn guest=a event=link-error what=Incorrect_order" in x for x in lines),
+          "writable-then-readable chain: a's link dropped as a link error")
+    b[1][rb:rb + 16] = head(0, tag=0xc)
+    b_head = b[2].post([(rb, 16, False), (wb, 8, True)])
+    check(b[2].wait_used() == (b_head, 8) and b[1][wb:wb + 8] == struct.pack("<HHI", 0, 0, 0xc),
+          "b still served after a's link dropped")
+    fe_a.sock.close()
+
+
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "--two":
         two_guests(*sys.argv[2:])
         return 1 if failures else 0
     if len(sys.argv) == 4 and sys.argv[1] == "--faults":
         faults(*sys.argv[2:])
+        return 1 if failures else 0
+    if len(sys.argv) == 7 and sys.argv[1] == "--flood":
+        flood(*sys.argv[2:])
         return 1 if failures else 0
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
