@@ -16,6 +16,11 @@
  *   host-ats pf=P enable=on|off
  *   pf-reset pf=P                     host asks for a PF reset
  *   pf-remove pf=P                    surprise removal
+ *   guest-add name=N socket=PATH vf=... [KEY=VALUE...]
+ *                                     a guest at run time (as --guest)
+ *   guest-remove guest=G [force=on]    refused while a frontend is
+ *                                     connected, unless force=on
+ *   watch [kinds=K+K...]              "ok", then every journal line
  *   help
  *
  * and, for tests only, faults of a hostile device on one guest's link:
@@ -25,7 +30,15 @@
  *   inject-event guest=G raw=HEX [used=N]
  *   fake-config guest=G num_vfs=N|off
  *
- * Every command is journaled ("ctl cmd=... result=...").
+ * Every command that changes something is journaled ("ctl cmd=...
+ * result=...").  The socket is the daemon user's alone (mode 0600, peer
+ * uid checked); requests are still parsed as hostile input: printable
+ * ASCII, bounded lines and arguments, every value checked.
+ *
+ * A watching client gets each journal line as it is written, through a
+ * bounded buffer of its own: the daemon never waits for it.  Lines that do
+ * not fit are dropped and counted, and "lost n=N" is sent in their place
+ * once there is room again.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -42,18 +55,34 @@
 #include "pvvfd.h"
 
 #define CTL_MAX_CONNS	4
-#define CTL_LINE_MAX	512
-#define CTL_MAX_ARGS	8
+#define CTL_LINE_MAX	2048
+#define CTL_MAX_ARGS	24
+#define CTL_WATCH_BUF	16384	/* per watching client */
 
 struct pvvfd_ctl_conn {
 	bool used;
 	int src;
 	size_t len;
 	char buf[CTL_LINE_MAX];
+	/* watch */
+	bool watching;
+	bool write_failed;		/* peer gone: drop output until EOF */
+	bool want_out;			/* EPOLLOUT armed */
+	uint32_t kinds;			/* WATCH_* bits */
+	uint64_t lost;
+	size_t wlen;
+	char wbuf[CTL_WATCH_BUF];
 };
 
 static struct pvvfd_ctl_conn ctl_conns[CTL_MAX_CONNS];
 static char ctl_path[PVVFD_PATH_MAX];
+static struct pvvfd *ctl_daemon;	/* for journal lines to watchers */
+
+/* The journal's kinds (journal.c), as watch filters. */
+static const char *const watch_kind_names[] = {
+	"decision", "event", "host", "guest", "conn", "daemon", "ctl", NULL
+};
+#define WATCH_ALL	((1u << 7) - 1)
 
 struct ctl_args {
 	int n;
@@ -66,7 +95,26 @@ struct ctl_args {
 struct ctl_out {
 	int fd;
 	bool failed;
+	struct pvvfd_ctl_conn *conn;
+	char err[256];			/* set by a command: its error message */
 };
+
+static int out_error(struct ctl_out *o, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Returns @err; the message of the "error msg=..." line: printable, no spaces. */
+static int out_error(struct ctl_out *o, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->err, sizeof(o->err), fmt, ap);
+	va_end(ap);
+	for (char *c = o->err; *c; c++)
+		if (*c <= ' ' || *c > '~')
+			*c = '_';
+	return err;
+}
 
 static void out(struct ctl_out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -266,7 +314,8 @@ static int cmd_dump(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a
 	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
 		dump_pf(o, &d->pfs[i]);
 	for (unsigned int i = 0; i < d->num_guests; i++)
-		dump_guest(o, d, &d->guests[i]);
+		if (d->guests[i].core)
+			dump_guest(o, d, &d->guests[i]);
 	return 0;
 }
 
@@ -389,6 +438,17 @@ static int cmd_pf_remove(struct pvvfd *d, struct ctl_out *o, const struct ctl_ar
 	return 0;
 }
 
+/* guest=G: a guest being served */
+static struct pvvfd_guest *arg_guest(struct pvvfd *d, const struct ctl_args *a)
+{
+	const char *name = arg(a, "guest");
+
+	for (unsigned int i = 0; name && i < d->num_guests; i++)
+		if (d->guests[i].core && !strcmp(d->guests[i].opt->name, name))
+			return &d->guests[i];
+	return NULL;
+}
+
 /*
  * ---- test-only fault injection ----
  *
@@ -397,16 +457,6 @@ static int cmd_pf_remove(struct pvvfd *d, struct ctl_out *o, const struct ctl_ar
  * PF; the core never learns of them.  A fault ends with its command's
  * "off" form or when the guest's link drops.
  */
-
-static struct pvvfd_guest *arg_guest(struct pvvfd *d, const struct ctl_args *a)
-{
-	const char *name = arg(a, "guest");
-
-	for (unsigned int i = 0; name && i < d->num_guests; i++)
-		if (!strcmp(d->guests[i].opt->name, name))
-			return &d->guests[i];
-	return NULL;
-}
 
 /* stall guest=G enable=on|off: stop (resume) answering G's requests */
 static int cmd_stall(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
@@ -498,6 +548,178 @@ static int cmd_fake_config(struct pvvfd *d, struct ctl_out *o,
 	return 0;
 }
 
+/* ---- guests at run time ---- */
+
+/*
+ * The arguments are --guest's keys, one per argument (vf= may repeat):
+ * joined with commas, they are parsed and checked like a --guest of the
+ * command line, against every guest already there.
+ */
+static int cmd_guest_add(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	char spec[PVVFD_GUEST_SPEC_MAX];
+	char err[512];
+	size_t len = 0;
+	unsigned int i;
+
+	for (int k = 0; k < a->n; k++) {
+		int n;
+
+		/* a comma would smuggle in another key */
+		if (strchr(a->val[k], ','))
+			return out_error(o, -EINVAL, "no_commas_in_values");
+		n = snprintf(spec + len, sizeof(spec) - len, "%s%s=%s", k ? "," : "",
+			     a->key[k], a->val[k]);
+		if (n < 0 || (size_t)n >= sizeof(spec) - len)
+			return out_error(o, -EINVAL, "guest_specification_too_long");
+		len += n;
+	}
+	for (i = 0; i < PVVFD_MAX_GUESTS && d->guests[i].core; i++)
+		;
+	if (pvvfd_options_guest_add(&d->opts, i, spec, err, sizeof(err)))
+		return out_error(o, -EINVAL, "%s", err);
+	if (pvvfd_guest_add(d, i, err, sizeof(err))) {
+		pvvfd_options_guest_remove(&d->opts, i);
+		return out_error(o, -EIO, "%s", err);
+	}
+	pvvfd_journal("daemon event=guest-add guest=%s vfs=%u", d->opts.guests[i].name,
+		      d->opts.guests[i].num_vfs);
+	out(o, "guest name=%s socket=%s num_vfs=%u", d->opts.guests[i].name,
+	    d->opts.guests[i].socket, d->opts.guests[i].num_vfs);
+	return 0;
+}
+
+/*
+ * A guest whose frontend is connected keeps its device: removing it would
+ * pull the VFs' shared state from under a running driver.  force=on drops
+ * the link first, which releases every reference the guest held in
+ * teardown order (as when QEMU dies), then removes it.
+ */
+static int cmd_guest_remove(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	struct pvvfd_guest *g = arg_guest(d, a);
+	bool force = false;
+	char name[PVVFD_NAME_MAX];
+
+	if (!g)
+		return out_error(o, -ENOENT, "no_guest_named_%s",
+				 arg(a, "guest") ? arg(a, "guest") : "(none)");
+	if (arg(a, "force") && arg_bool(a, "force", &force))
+		return -EINVAL;
+	if (g->conn_src >= 0 && !force)
+		return out_error(o, -EBUSY, "guest_%s_has_a_frontend_connected_(force=on_disconnects_it)",
+				 g->opt->name);
+	snprintf(name, sizeof(name), "%s", g->opt->name);
+	pvvfd_guest_remove(d, g, "removed");
+	pvvfd_options_guest_remove(&d->opts, g - d->guests);
+	pvvfd_journal("daemon event=guest-remove guest=%s forced=%d", name, force);
+	return 0;
+}
+
+/* ---- watch ---- */
+
+static int cmd_watch(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
+{
+	static const uint32_t bits[] = { 1, 2, 4, 8, 16, 32, 64 };
+	uint32_t kinds;
+
+	(void)d;
+	if (arg_bits(a, "kinds", watch_kind_names, bits, &kinds))
+		return -EINVAL;
+	for (int k = 0; k < a->n; k++)
+		if (strcmp(a->key[k], "kinds"))
+			return -EINVAL;
+	/* ctl_line starts the stream once "ok" is out */
+	o->conn->kinds = kinds ? kinds : WATCH_ALL;
+	return 0;
+}
+
+static void watch_arm(struct pvvfd_ctl_conn *c, bool want)
+{
+	if (c->want_out == want || !ctl_daemon)
+		return;
+	if (pvvfd_src_mod(ctl_daemon, c->src, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
+		c->want_out = want;
+}
+
+/* Send what the buffer holds without waiting; the rest on EPOLLOUT. */
+static void watch_flush(struct pvvfd_ctl_conn *c)
+{
+	while (c->wlen && !c->write_failed) {
+		ssize_t w = send(ctl_daemon->srcs[c->src].fd, c->wbuf, c->wlen,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (w <= 0) {
+			/* the peer is going away; its EOF closes the connection */
+			c->write_failed = true;
+			c->wlen = 0;
+			break;
+		}
+		memmove(c->wbuf, c->wbuf + w, c->wlen - w);
+		c->wlen -= w;
+	}
+	watch_arm(c, c->wlen > 0);
+}
+
+static bool watch_put(struct pvvfd_ctl_conn *c, const char *line, size_t n)
+{
+	if (n + 1 > sizeof(c->wbuf) - c->wlen)
+		return false;
+	memcpy(c->wbuf + c->wlen, line, n);
+	c->wbuf[c->wlen + n] = '\n';
+	c->wlen += n + 1;
+	return true;
+}
+
+static uint32_t line_kind(const char *line)
+{
+	const char *k = strchr(line, ' ');
+	size_t n;
+
+	if (!k)
+		return 0;
+	k++;
+	n = strcspn(k, " ");
+	for (int i = 0; watch_kind_names[i]; i++)
+		if (strlen(watch_kind_names[i]) == n && !strncmp(watch_kind_names[i], k, n))
+			return 1u << i;
+	return 0;
+}
+
+/* "lost n=N" for the lines dropped so far, once there is room for it. */
+static void watch_put_lost(struct pvvfd_ctl_conn *c)
+{
+	char lost[48];
+	int m;
+
+	if (!c->lost)
+		return;
+	m = snprintf(lost, sizeof(lost), "lost n=%llu", (unsigned long long)c->lost);
+	if (watch_put(c, lost, m))
+		c->lost = 0;
+}
+
+void pvvfd_ctl_watch_line(const char *line)
+{
+	uint32_t kind = line_kind(line);
+	size_t n = strlen(line);
+
+	for (int i = 0; i < CTL_MAX_CONNS; i++) {
+		struct pvvfd_ctl_conn *c = &ctl_conns[i];
+
+		if (!c->used || !c->watching || c->write_failed || !(c->kinds & kind))
+			continue;
+		watch_put_lost(c);
+		if (c->lost || !watch_put(c, line, n))
+			c->lost++;
+		watch_flush(c);
+	}
+}
+
 static int cmd_help(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a);
 
 static const struct {
@@ -521,6 +743,10 @@ static const struct {
 	  "corrupt-reply guest=G how=off|short|long|zero|tag|status [op=OPCODE] [n=K]" },
 	{ "inject-event", cmd_inject_event, "inject-event guest=G raw=HEX [used=N]" },
 	{ "fake-config", cmd_fake_config, "fake-config guest=G num_vfs=N|off" },
+	{ "guest-add", cmd_guest_add,
+	  "guest-add name=N socket=PATH vf=PF:INDEX@LOCATOR... [features=F] [evq-depth=N] [socket-owner=UID:GID]" },
+	{ "guest-remove", cmd_guest_remove, "guest-remove guest=G [force=on]" },
+	{ "watch", cmd_watch, "watch [kinds=decision+event+host+guest+conn+daemon+ctl]" },
 	{ "help", cmd_help, "help" },
 };
 
@@ -535,21 +761,33 @@ static int cmd_help(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a
 
 /* ---- line handling ---- */
 
-static void ctl_line(struct pvvfd *d, int fd, char *line)
+/* Commands that change nothing are not journaled. */
+static bool ctl_read_only(const char *cmd)
 {
-	struct ctl_out o = { .fd = fd };
+	return !strcmp(cmd, "dump") || !strcmp(cmd, "help") || !strcmp(cmd, "watch");
+}
+
+static void ctl_line(struct pvvfd *d, struct pvvfd_ctl_conn *c, char *line)
+{
+	struct ctl_out o = { .fd = d->srcs[c->src].fd, .conn = c };
 	struct ctl_args a = { 0 };
 	char *tok, *save, *cmd;
+	const char *guest;
 	size_t i;
 	int ret;
 
+	for (const char *p = line; *p; p++)
+		if ((*p < ' ' || *p > '~') && *p != '\t' && *p != '\r') {
+			out(&o, "error msg=non-printable_bytes_in_request");
+			return;
+		}
 	cmd = strtok_r(line, " \t\r", &save);
 	if (!cmd)
 		return;
 	while ((tok = strtok_r(NULL, " \t\r", &save))) {
 		char *eq = strchr(tok, '=');
 
-		if (!eq || a.n == CTL_MAX_ARGS) {
+		if (!eq || eq == tok || a.n == CTL_MAX_ARGS) {
 			out(&o, "error msg=expected_key=value_arguments");
 			return;
 		}
@@ -567,22 +805,27 @@ static void ctl_line(struct pvvfd *d, int fd, char *line)
 	/* Requests are timed against the core's last tick. */
 	pvvf_core_tick(d->core, pvvfd_now_ns());
 	ret = ctl_cmds[i].fn(d, &o, &a);
-	if (strcmp(cmd, "dump") && strcmp(cmd, "help"))
+	/* guest-add names its guest name=, the others guest= */
+	guest = arg(&a, "guest") ? arg(&a, "guest") : arg(&a, "name");
+	if (!ctl_read_only(cmd))
 		pvvfd_journal("ctl cmd=%s%s%s%s%s%s%s result=%s", cmd,
 			      arg(&a, "pf") ? " pf=" : "", arg(&a, "pf") ? arg(&a, "pf") : "",
 			      arg(&a, "vf") ? " vf=" : "", arg(&a, "vf") ? arg(&a, "vf") : "",
-			      arg(&a, "guest") ? " guest=" : "",
-			      arg(&a, "guest") ? arg(&a, "guest") : "",
+			      guest ? " guest=" : "", guest ? guest : "",
 			      ret ? "error" : "ok");
-	if (ret == -EINVAL)
-		out(&o, "error msg=bad_arguments_usage:_%s", ctl_cmds[i].usage);
-	else if (ret)
-		out(&o, "error msg=%s", ret == -EALREADY ? "already_done" :
-		    ret == -ENOBUFS ? "no_event_buffer_posted" :
-		    ret == -EMSGSIZE ? "event_buffer_too_small" :
-		    ret == -ENOTCONN ? "guest_driver_not_up" : "failed");
+	if (ret == -EINVAL && !o.err[0])
+		out_error(&o, ret, "bad_arguments_usage:_%s", ctl_cmds[i].usage);
+	else if (ret && !o.err[0])
+		out_error(&o, ret, "%s", ret == -EALREADY ? "already_done" :
+			  ret == -ENOBUFS ? "no_event_buffer_posted" :
+			  ret == -EMSGSIZE ? "event_buffer_too_small" :
+			  ret == -ENOTCONN ? "guest_driver_not_up" : "failed");
+	if (ret)
+		out(&o, "error msg=%s", o.err);
 	else
 		out(&o, "ok");
+	if (!ret && !strcmp(cmd, "watch") && !o.failed)
+		c->watching = true;
 }
 
 static void ctl_conn_close(struct pvvfd *d, struct pvvfd_ctl_conn *c)
@@ -592,30 +835,49 @@ static void ctl_conn_close(struct pvvfd *d, struct pvvfd_ctl_conn *c)
 	pvvfd_src_del(d, c->src);
 	close(fd);
 	c->used = false;
+	c->watching = false;
 }
 
-void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src)
+void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src, uint32_t events)
 {
 	struct pvvfd_ctl_conn *c = src->ctl;
 	int fd = src->fd;
-	ssize_t n = recv(fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+	ssize_t n;
 	char *nl;
 
+	if ((events & EPOLLOUT) && c->watching) {
+		watch_flush(c);
+		/* room again: say what was lost even if nothing new comes */
+		if (c->lost && !c->write_failed) {
+			watch_put_lost(c);
+			watch_flush(c);
+		}
+	}
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	n = recv(fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
 		ctl_conn_close(d, c);
 		return;
 	}
+	/* A watching client only hangs up; anything it sends is dropped. */
+	if (c->watching)
+		return;
 	c->len += n;
-	while ((nl = memchr(c->buf, '\n', c->len))) {
+	while (!c->watching && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t used = nl - c->buf + 1;
 
 		*nl = '\0';
-		ctl_line(d, fd, c->buf);
+		ctl_line(d, c, c->buf);
 		pvvfd_settle(d);
 		memmove(c->buf, c->buf + used, c->len - used);
 		c->len -= used;
+	}
+	if (c->watching) {
+		c->len = 0;
+		return;
 	}
 	if (c->len == sizeof(c->buf)) {
 		struct ctl_out o = { .fd = fd };
@@ -634,10 +896,22 @@ void pvvfd_ctl_accept(struct pvvfd *d)
 	 */
 	int fd = accept4(d->srcs[d->ctl_listen_src].fd, NULL, NULL,
 			 SOCK_CLOEXEC);
+	uid_t peer;
 	int i;
 
 	if (fd < 0)
 		return;
+	/* Mode 0600 keeps other users out; the credentials say so again. */
+	peer = pvvfd_peer_uid(fd);
+	if (peer != geteuid()) {
+		struct ctl_out o = { .fd = fd };
+
+		pvvfd_journal("ctl event=refused reason=uid uid=%ld",
+			      peer == (uid_t)-1 ? -1L : (long)peer);
+		out(&o, "error msg=permission_denied");
+		close(fd);
+		return;
+	}
 	for (i = 0; i < CTL_MAX_CONNS && ctl_conns[i].used; i++)
 		;
 	if (i == CTL_MAX_CONNS) {
@@ -655,12 +929,17 @@ void pvvfd_ctl_accept(struct pvvfd *d)
 	}
 	ctl_conns[i].used = true;
 	ctl_conns[i].len = 0;
+	ctl_conns[i].watching = false;
+	ctl_conns[i].write_failed = false;
+	ctl_conns[i].want_out = false;
+	ctl_conns[i].lost = 0;
+	ctl_conns[i].wlen = 0;
 	d->srcs[ctl_conns[i].src].ctl = &ctl_conns[i];
 }
 
 int pvvfd_ctl_listen(struct pvvfd *d, const char *path)
 {
-	int fd = pvvfd_unix_listen(path);
+	int fd = pvvfd_unix_listen(path, (uid_t)-1, (gid_t)-1);
 
 	if (fd < 0) {
 		fprintf(stderr, "pvvfd: error: --control %s: %s\n", path,
@@ -674,6 +953,7 @@ int pvvfd_ctl_listen(struct pvvfd *d, const char *path)
 		return -1;
 	}
 	snprintf(ctl_path, sizeof(ctl_path), "%s", path);
+	ctl_daemon = d;
 	return 0;
 }
 

@@ -43,11 +43,15 @@ int pvvfd_journal_open(const char *path)
 static void journal_line(const char *line)
 {
 	uint64_t t = pvvfd_now_ns() - journal_t0;
+	char full[640];
 
-	fprintf(journal_f, "ts=%llu.%06llu %s\n",
-		(unsigned long long)(t / 1000000000),
-		(unsigned long long)(t % 1000000000 / 1000), line);
+	snprintf(full, sizeof(full), "ts=%llu.%06llu %s",
+		 (unsigned long long)(t / 1000000000),
+		 (unsigned long long)(t % 1000000000 / 1000), line);
+	fprintf(journal_f, "%s\n", full);
 	fflush(journal_f);
+	/* and to every control client that watches */
+	pvvfd_ctl_watch_line(full);
 }
 
 void pvvfd_journal(const char *fmt, ...)

@@ -122,10 +122,14 @@ void pvvfd_settle(struct pvvfd *d)
 	/* Delivering pops events, which never queues new ones; twice is plenty. */
 	for (int round = 0; round < 2; round++)
 		for (unsigned int i = 0; i < d->num_guests; i++)
-			pvvfd_guest_flush(&d->guests[i]);
+			if (d->guests[i].core)
+				pvvfd_guest_flush(&d->guests[i]);
 	for (unsigned int i = 0; i < d->num_guests; i++) {
-		uint64_t due = pvvfd_journal_refusals_tick(&d->guests[i], now);
+		uint64_t due;
 
+		if (!d->guests[i].core)
+			continue;
+		due = pvvfd_journal_refusals_tick(&d->guests[i], now);
 		if (due < deadline)
 			deadline = due;
 	}
@@ -186,7 +190,7 @@ static void sim_vf_ids(const struct pvvfd_pf *pf, uint16_t *vendor,
 }
 
 static int setup_vf(struct pvvfd *d, struct pvvfd_guest *g,
-		    const struct pvvfd_vf_opt *vo)
+		    const struct pvvfd_vf_opt *vo, char *err, size_t err_len)
 {
 	const struct pvvfd_pf *pf = &d->pfs[vo->pf];
 	struct pvvf_vf_spec spec = {
@@ -214,8 +218,8 @@ static int setup_vf(struct pvvfd *d, struct pvvfd_guest *g,
 	slot = pvvf_guest_add_vf(g->core, &spec);
 	pvvfd_format_locator(vo, loc, sizeof(loc));
 	if (slot < 0) {
-		fprintf(stderr, "pvvfd: error: --guest %s: vf=%s:%u@%s: the core refused it: %s\n",
-			g->opt->name, pf->opt->name, vo->vf_index, loc, strerror(-slot));
+		snprintf(err, err_len, "--guest %s: vf=%s:%u@%s: the core refused it: %s",
+			 g->opt->name, pf->opt->name, vo->vf_index, loc, strerror(-slot));
 		return -1;
 	}
 	pvvfd_journal("daemon event=vf guest=%s slot=%d pf=%s vf_index=%u locator=%s id=%04x:%04x cap=0x%x",
@@ -224,12 +228,18 @@ static int setup_vf(struct pvvfd *d, struct pvvfd_guest *g,
 	return 0;
 }
 
-static int setup_guest(struct pvvfd *d, unsigned int i)
+/*
+ * Bring up the guest of options entry @i: the core's guest, its VFs and
+ * its listening socket.  On failure everything done so far is undone (the
+ * core releases the VFs it was given) and @err says why.
+ */
+int pvvfd_guest_add(struct pvvfd *d, unsigned int i, char *err, size_t err_len)
 {
 	struct pvvfd_guest *g = &d->guests[i];
 	struct pvvf_guest_params params = { 0 };
 	int ret;
 
+	memset(g, 0, sizeof(*g));
 	g->d = d;
 	g->opt = &d->opts.guests[i];
 	g->listen_src = -1;
@@ -240,21 +250,41 @@ static int setup_guest(struct pvvfd *d, unsigned int i)
 	params.opaque = g;
 	g->core = pvvf_guest_create(d->core, &params);
 	if (!g->core) {
-		fprintf(stderr, "pvvfd: error: --guest %s: cannot create it\n", g->opt->name);
+		snprintf(err, err_len, "--guest %s: cannot create it", g->opt->name);
 		return -1;
 	}
-	d->num_guests++;
 	for (unsigned int v = 0; v < g->opt->num_vfs; v++)
-		if (setup_vf(d, g, &g->opt->vfs[v]))
-			return -1;
+		if (setup_vf(d, g, &g->opt->vfs[v], err, err_len))
+			goto undo;
 	ret = pvvfd_guest_listen(d, g);
 	if (ret) {
-		fprintf(stderr, "pvvfd: error: --guest %s: cannot listen on %s: %s\n",
-			g->opt->name, g->opt->socket,
-			ret == -EADDRINUSE ? "another process serves it" : strerror(-ret));
-		return -1;
+		snprintf(err, err_len, "--guest %s: cannot listen on %s: %s",
+			 g->opt->name, g->opt->socket,
+			 ret == -EADDRINUSE ? "another process serves it" : strerror(-ret));
+		goto undo;
 	}
+	if (i >= d->num_guests)
+		d->num_guests = i + 1;
 	return 0;
+undo:
+	pvvf_guest_destroy(g->core);
+	g->core = NULL;
+	return -1;
+}
+
+/*
+ * Take the guest down: drop its link (the core releases what it held, in
+ * teardown order), stop listening, give its VFs back.  The entry is free
+ * afterwards.
+ */
+void pvvfd_guest_remove(struct pvvfd *d, struct pvvfd_guest *g,
+			const char *reason)
+{
+	if (!g->core)
+		return;
+	pvvfd_guest_close(d, g, reason);
+	pvvf_guest_destroy(g->core);
+	g->core = NULL;
 }
 
 static int setup_fds(struct pvvfd *d)
@@ -311,9 +341,14 @@ static int setup(struct pvvfd *d)
 	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
 		if (setup_pf(d, i))
 			return -1;
-	for (unsigned int i = 0; i < d->opts.num_guests; i++)
-		if (setup_guest(d, i))
+	for (unsigned int i = 0; i < d->opts.num_guests; i++) {
+		char err[512];
+
+		if (pvvfd_guest_add(d, i, err, sizeof(err))) {
+			fprintf(stderr, "pvvfd: error: %s\n", err);
 			return -1;
+		}
+	}
 	if (d->opts.control[0] && pvvfd_ctl_listen(d, d->opts.control))
 		return -1;
 	return 0;
@@ -324,10 +359,11 @@ static void teardown(struct pvvfd *d)
 {
 	/* Disconnect first, so the core journals the orderly release. */
 	for (unsigned int i = 0; i < d->num_guests; i++)
-		pvvfd_guest_close(d, &d->guests[i]);
-	pvvfd_ctl_close_all(d);
+		if (d->guests[i].core)
+			pvvfd_guest_close(d, &d->guests[i], "shutdown");
 	for (unsigned int i = 0; i < d->num_guests; i++)
-		pvvf_guest_destroy(d->guests[i].core);
+		pvvfd_guest_remove(d, &d->guests[i], "shutdown");
+	pvvfd_ctl_close_all(d);
 	if (d->core)
 		pvvf_core_destroy(d->core);
 	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
@@ -395,7 +431,7 @@ static void handle(struct pvvfd *d, const struct epoll_event *ev)
 		pvvfd_ctl_accept(d);
 		break;
 	case PVVFD_SRC_CTL_CONN:
-		pvvfd_ctl_input(d, s);
+		pvvfd_ctl_input(d, s, ev->events);
 		break;
 	case PVVFD_SRC_FREE:
 		break;
@@ -414,7 +450,7 @@ static bool serve_requests(struct pvvfd *d)
 	for (unsigned int i = 0; i < d->num_guests; i++) {
 		struct pvvfd_guest *g = &d->guests[i];
 
-		if (!g->req_pending)
+		if (!g->core || !g->req_pending)
 			continue;
 		if (pvvfd_guest_serve(g, PVVFD_REQ_BUDGET))
 			more = true;

@@ -408,6 +408,28 @@ static int parse_vf(struct parser *p, const char *guest, const char *s,
 	return 0;
 }
 
+/* UID:GID, both numeric: no name lookups in a pure parser */
+static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
+{
+	char buf[32];
+	char *colon;
+	uint64_t u, g;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	/* (uid_t)-1 means "unchanged" to chown(): refuse it */
+	if (parse_u64(buf, UINT32_MAX - 1, &u) || parse_u64(colon + 1, UINT32_MAX - 1, &g))
+		return -1;
+	*uid = u;
+	*gid = g;
+	return 0;
+}
+
 static int guest_kv(struct parser *p, void *obj, const char *k, const char *v)
 {
 	struct pvvfd_guest_opt *g = obj;
@@ -439,6 +461,10 @@ static int guest_kv(struct parser *p, void *obj, const char *k, const char *v)
 		if (parse_u64(v, 4096, &n) || n == 0)
 			return fail(p, "--guest %s: evq-depth= must be 1..4096", who);
 		g->evq_depth = n;
+	} else if (!strcmp(k, "socket-owner")) {
+		if (parse_owner(v, &g->socket_uid, &g->socket_gid))
+			return fail(p, "--guest %s: socket-owner= must be UID:GID (numbers)", who);
+		g->has_socket_owner = true;
 	} else {
 		return fail(p, "--guest %s: unknown key '%s' (see --help)", who, k);
 	}
@@ -574,6 +600,29 @@ static int parse_file(struct parser *p, const char *path)
 	return ret;
 }
 
+/* PF names of @g's VFs to indexes, and their VF numbers checked. */
+static int resolve_vfs(struct parser *p, struct pvvfd_guest_opt *g)
+{
+	struct pvvfd_options *o = p->opts;
+
+	for (unsigned int v = 0; v < g->num_vfs; v++) {
+		struct pvvfd_vf_opt *vf = &g->vfs[v];
+		unsigned int k;
+
+		for (k = 0; k < o->num_pfs && strcmp(o->pfs[k].name, vf->pf_name); k++)
+			;
+		if (k == o->num_pfs)
+			return fail(p, "--guest %s: vf=%s:%u: no --pf with id=%s",
+				    g->name, vf->pf_name, vf->vf_index, vf->pf_name);
+		if (vf->vf_index >= o->pfs[k].sim.num_vfs)
+			return fail(p, "--guest %s: vf=%s:%u: %s has %u VFs (0..%u)",
+				    g->name, vf->pf_name, vf->vf_index, vf->pf_name,
+				    o->pfs[k].sim.num_vfs, o->pfs[k].sim.num_vfs - 1);
+		vf->pf = k;
+	}
+	return 0;
+}
+
 /* Names to indexes, and rules that need every option. */
 static int resolve(struct parser *p)
 {
@@ -597,25 +646,9 @@ static int resolve(struct parser *p)
 			if (o->pfs[i].pf_id == o->pfs[j].pf_id)
 				return fail(p, "--pf %s and %s have the same pf-id",
 					    o->pfs[j].name, o->pfs[i].name);
-	for (unsigned int i = 0; i < o->num_guests; i++) {
-		struct pvvfd_guest_opt *g = &o->guests[i];
-
-		for (unsigned int v = 0; v < g->num_vfs; v++) {
-			struct pvvfd_vf_opt *vf = &g->vfs[v];
-			unsigned int k;
-
-			for (k = 0; k < o->num_pfs && strcmp(o->pfs[k].name, vf->pf_name); k++)
-				;
-			if (k == o->num_pfs)
-				return fail(p, "--guest %s: vf=%s:%u: no --pf with id=%s",
-					    g->name, vf->pf_name, vf->vf_index, vf->pf_name);
-			if (vf->vf_index >= o->pfs[k].sim.num_vfs)
-				return fail(p, "--guest %s: vf=%s:%u: %s has %u VFs (0..%u)",
-					    g->name, vf->pf_name, vf->vf_index, vf->pf_name,
-					    o->pfs[k].sim.num_vfs, o->pfs[k].sim.num_vfs - 1);
-			vf->pf = k;
-		}
-	}
+	for (unsigned int i = 0; i < o->num_guests; i++)
+		if (resolve_vfs(p, &o->guests[i]))
+			return -1;
 	/* A VF belongs to one guest. */
 	for (unsigned int i = 0; i < o->num_guests; i++)
 		for (unsigned int v = 0; v < o->guests[i].num_vfs; v++)
@@ -677,6 +710,64 @@ int pvvfd_options_parse(struct pvvfd_options *opts, int argc, char **argv,
 	return resolve(&p);
 }
 
+int pvvfd_options_guest_add(struct pvvfd_options *o, unsigned int idx,
+			     const char *spec, char *err, size_t err_len)
+{
+	struct parser p = { .opts = o, .err = err, .err_len = err_len };
+	struct pvvfd_guest_opt g;
+	char buf[PVVFD_GUEST_SPEC_MAX];
+
+	err[0] = '\0';
+	if (idx >= PVVFD_MAX_GUESTS || o->guests[idx].name[0])
+		return fail(&p, "no free guest entry (at most %d guests)", PVVFD_MAX_GUESTS);
+	if (strlen(spec) >= sizeof(buf))
+		return fail(&p, "guest specification too long");
+	strcpy(buf, spec);
+	memset(&g, 0, sizeof(g));
+	if (for_each_kv(&p, "--guest", buf, guest_kv, &g))
+		return -1;
+	if (!g.name[0])
+		return fail(&p, "--guest: name= is required");
+	if (!g.socket[0])
+		return fail(&p, "--guest %s: socket= is required", g.name);
+	if (!strcmp(g.socket, o->control))
+		return fail(&p, "--guest %s: socket %s is the control socket", g.name, g.socket);
+	if (resolve_vfs(&p, &g))
+		return -1;
+	for (unsigned int v = 0; v < g.num_vfs; v++)
+		for (unsigned int w = 0; w < v; w++)
+			if (g.vfs[v].pf == g.vfs[w].pf && g.vfs[v].vf_index == g.vfs[w].vf_index)
+				return fail(&p, "--guest %s: VF %s:%u given twice", g.name,
+					    g.vfs[v].pf_name, g.vfs[v].vf_index);
+	for (unsigned int i = 0; i < o->num_guests; i++) {
+		const struct pvvfd_guest_opt *h = &o->guests[i];
+
+		if (!h->name[0])
+			continue;
+		if (!strcmp(h->name, g.name))
+			return fail(&p, "--guest: name=%s is taken", g.name);
+		if (!strcmp(h->socket, g.socket))
+			return fail(&p, "--guest %s: socket %s is also guest %s's",
+				    g.name, g.socket, h->name);
+		for (unsigned int v = 0; v < g.num_vfs; v++)
+			for (unsigned int w = 0; w < h->num_vfs; w++)
+				if (g.vfs[v].pf == h->vfs[w].pf &&
+				    g.vfs[v].vf_index == h->vfs[w].vf_index)
+					return fail(&p, "VF %s:%u is given to guest %s",
+						    g.vfs[v].pf_name, g.vfs[v].vf_index, h->name);
+	}
+	o->guests[idx] = g;
+	if (idx >= o->num_guests)
+		o->num_guests = idx + 1;
+	return 0;
+}
+
+void pvvfd_options_guest_remove(struct pvvfd_options *o, unsigned int idx)
+{
+	if (idx < PVVFD_MAX_GUESTS)
+		memset(&o->guests[idx], 0, sizeof(o->guests[idx]));
+}
+
 void pvvfd_usage(FILE *f)
 {
 	fputs(
@@ -694,7 +785,9 @@ void pvvfd_usage(FILE *f)
 "          vf-id=VVVV:DDDD      vendor:device IDs guests see for its VFs\n"
 "                               (default: the PF's VF Device ID)\n"
 "  --guest name=NAME,socket=PATH,vf=VF[,vf=VF...][,features=F][,evq-depth=N]\n"
-"        one guest, served on its own vhost-user socket (pvvfd listens).\n"
+"          [,socket-owner=UID:GID]\n"
+"        one guest, served on its own vhost-user socket (pvvfd listens;\n"
+"        mode 0600, owned by UID:GID if given: the user QEMU runs as).\n"
 "        VF is PF:INDEX@LOCATOR[+cap=OFFSET][+id=VVVV:DDDD]:\n"
 "          PF:INDEX    a --pf id and the 0-based VF number in it\n"
 "          LOCATOR     SEG:BUS:DD.F[/DD.F]... where the guest sees the VF:\n"
@@ -710,7 +803,8 @@ void pvvfd_usage(FILE *f)
 "                      dashes (\"guest name=a,socket=...\"); # comments\n"
 "  --log FILE          journal (default: stderr); one key=value line per\n"
 "                      decision, event and connection\n"
-"  --control PATH      control socket for tests and operators (see README)\n"
+"  --control PATH      control socket for pvvfctl (mode 0600; only this\n"
+"                      daemon's user may connect)\n"
 "  --drain-timeout-ms N, --reset-ack-timeout-ms N   core deadlines\n"
 "  --help, --version\n"
 "\n"

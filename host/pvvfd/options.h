@@ -47,12 +47,19 @@ struct pvvfd_vf_opt {
 	uint16_t device_id;
 };
 
-/* --guest name=NAME,socket=PATH,vf=...[,vf=...][,features=...] */
+/*
+ * --guest name=NAME,socket=PATH,vf=...[,vf=...][,features=...]
+ * [,socket-owner=UID:GID]; an entry whose name is "" is free (a guest
+ * removed at run time).
+ */
 struct pvvfd_guest_opt {
 	char name[PVVFD_NAME_MAX];
 	char socket[PVVFD_PATH_MAX];
 	uint64_t features;		/* VIRTIO_PVVF_F_* to offer; 0: all */
 	uint32_t evq_depth;		/* 0: the core's default */
+	bool has_socket_owner;		/* socket-owner=UID:GID given */
+	uint32_t socket_uid;
+	uint32_t socket_gid;
 	unsigned int num_vfs;
 	struct pvvfd_vf_opt vfs[PVVFD_MAX_GUEST_VFS];
 };
@@ -76,6 +83,19 @@ struct pvvfd_options {
  */
 int pvvfd_options_parse(struct pvvfd_options *opts, int argc, char **argv,
 			char *err, size_t err_len);
+
+#define PVVFD_GUEST_SPEC_MAX	2048
+
+/*
+ * Parse @spec, the value of a --guest, into the free entry @idx of @opts,
+ * checked against everything already there (names, sockets, VF owners):
+ * a guest added at run time.  On error returns -1 with a message in @err
+ * and changes nothing.
+ */
+int pvvfd_options_guest_add(struct pvvfd_options *opts, unsigned int idx,
+			    const char *spec, char *err, size_t err_len);
+/* Free the entry @idx (the guest was removed). */
+void pvvfd_options_guest_remove(struct pvvfd_options *opts, unsigned int idx);
 
 /* Parse one locator, SEG:BUS:DD.F[/DD.F]...  (0 or -1). */
 int pvvfd_parse_locator(const char *s, struct pvvfd_vf_opt *vf);

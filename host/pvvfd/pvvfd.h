@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "libvhost-user.h"
 #include "chain.h"
@@ -83,7 +84,7 @@ struct pvvfd_guest {
 	VuDev vu;			/* first: libvhost-user hands it back */
 	struct pvvfd *d;
 	const struct pvvfd_guest_opt *opt;
-	struct pvvf_guest *core;
+	struct pvvf_guest *core;	/* NULL: a free entry */
 	int listen_src;			/* source index */
 	int conn_src;			/* -1 when no frontend is connected */
 	bool vu_ready;			/* vu_init succeeded, vu_deinit pending */
@@ -122,7 +123,7 @@ struct pvvfd {
 	struct pvvf_core *core;
 	struct pvvfd_pf pfs[PVVFD_MAX_PFS];
 	struct pvvfd_guest guests[PVVFD_MAX_GUESTS];
-	unsigned int num_guests;
+	unsigned int num_guests;	/* entries in use are below this */
 	int epfd;
 	int timer_src;
 	int signal_src;
@@ -143,7 +144,10 @@ void pvvfd_journal_refusals_flush(struct pvvfd_guest *g);
 /* Report them if the window ended; returns when the next report is due. */
 uint64_t pvvfd_journal_refusals_tick(struct pvvfd_guest *g, uint64_t now);
 
-/* main.c: sources and time */
+/* main.c: guests (at start-up and at run time), sources and time */
+int pvvfd_guest_add(struct pvvfd *d, unsigned int i, char *err, size_t err_len);
+void pvvfd_guest_remove(struct pvvfd *d, struct pvvfd_guest *g,
+			const char *reason);
 int pvvfd_src_add(struct pvvfd *d, enum pvvfd_src_kind kind, int fd,
 		  uint32_t events);
 int pvvfd_src_mod(struct pvvfd *d, int idx, uint32_t events);
@@ -164,20 +168,27 @@ void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
 		      const char *reason);
 void pvvfd_guest_flush(struct pvvfd_guest *g);
 bool pvvfd_guest_serve(struct pvvfd_guest *g, unsigned int budget);
-void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g);
 /* fault injection (ctl.c): serve requests left in the ring by a stall */
 void pvvfd_guest_serve_requests(struct pvvfd_guest *g);
 /* write @len raw bytes into the next event buffer, used length @used */
 int pvvfd_guest_raw_event(struct pvvfd_guest *g, const void *buf, size_t len,
 			  uint32_t used);
+void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g,
+		       const char *reason);
 
 /* ctl.c: the control socket */
 int pvvfd_ctl_listen(struct pvvfd *d, const char *path);
 void pvvfd_ctl_accept(struct pvvfd *d);
-void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src);
+void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src, uint32_t events);
+/* A journal line (with its ts=) for every watching control client. */
+void pvvfd_ctl_watch_line(const char *line);
 void pvvfd_ctl_close_all(struct pvvfd *d);
 
-/* a listening unix socket at @path; refuses one that is in use */
-int pvvfd_unix_listen(const char *path);
+/*
+ * A listening unix socket at @path, mode 0600, given to @uid:@gid unless
+ * those are -1; refuses one that is in use.
+ */
+int pvvfd_unix_listen(const char *path, uid_t uid, gid_t gid);
+uid_t pvvfd_peer_uid(int fd);
 
 #endif /* PVVFD_H */

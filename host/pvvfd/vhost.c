@@ -480,10 +480,17 @@ void pvvfd_guest_watch(struct pvvfd *d, struct pvvfd_src *src,
 
 /* ---- connection lifecycle ---- */
 
-int pvvfd_unix_listen(const char *path)
+/*
+ * Owner-only from the start: the socket is created under umask 077, so
+ * no other user can connect between bind() and the chown()/chmod() that
+ * follow; @uid/@gid (-1: unchanged) give it to the one peer that may use
+ * it.  Connections are refused until listen().
+ */
+int pvvfd_unix_listen(const char *path, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
+	mode_t old_mask;
 	int fd, probe, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -507,17 +514,40 @@ int pvvfd_unix_listen(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
+	old_mask = umask(077);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
+	umask(old_mask);
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	if (chmod(path, 0600) ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid)) ||
+	    listen(fd, 4)) {
 		err = errno;
 		close(fd);
+		unlink(path);
 		return -err;
 	}
 	return fd;
 }
 
+/* The uid of the peer of @fd, -1 if the kernel does not say. */
+uid_t pvvfd_peer_uid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || len != sizeof(cred))
+		return (uid_t)-1;
+	return cred.uid;
+}
+
 int pvvfd_guest_listen(struct pvvfd *d, struct pvvfd_guest *g)
 {
-	int fd = pvvfd_unix_listen(g->opt->socket);
+	int fd = pvvfd_unix_listen(g->opt->socket,
+				   g->opt->has_socket_owner ? g->opt->socket_uid : (uid_t)-1,
+				   g->opt->has_socket_owner ? g->opt->socket_gid : (gid_t)-1);
 
 	if (fd < 0)
 		return fd;
@@ -534,11 +564,24 @@ int pvvfd_guest_listen(struct pvvfd *d, struct pvvfd_guest *g)
 void pvvfd_guest_accept(struct pvvfd *d, struct pvvfd_guest *g)
 {
 	int fd = accept4(d->srcs[g->listen_src].fd, NULL, NULL, SOCK_CLOEXEC);
+	uid_t peer;
 
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			pvvfd_journal("conn guest=%s event=accept-failed errno=%d",
 				      g->opt->name, errno);
+		return;
+	}
+	/*
+	 * The socket's mode already keeps other users out; the peer's
+	 * credentials say so again, whatever happened to the file since.
+	 */
+	peer = pvvfd_peer_uid(fd);
+	if (peer != geteuid() &&
+	    !(g->opt->has_socket_owner && peer == g->opt->socket_uid)) {
+		pvvfd_journal("conn guest=%s event=refused reason=uid uid=%ld", g->opt->name,
+			      peer == (uid_t)-1 ? -1L : (long)peer);
+		close(fd);
 		return;
 	}
 	/* One frontend per guest; a second one is turned away. */
@@ -614,9 +657,10 @@ void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
 		      reason);
 }
 
-void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g)
+void pvvfd_guest_close(struct pvvfd *d, struct pvvfd_guest *g,
+		       const char *reason)
 {
-	pvvfd_guest_drop(d, g, "shutdown");
+	pvvfd_guest_drop(d, g, reason);
 	if (g->listen_src >= 0) {
 		int fd = d->srcs[g->listen_src].fd;
 
