@@ -8,7 +8,7 @@
 #   make modules       build pvvf.ko for KVER (default: the Debian 6.12 ABI)
 #   make modules-all   W=1 builds for 6.1 and 6.12, checkpatch --strict, sparse
 #   make uapi-check    the wire header, standalone in userspace and in Kbuild
-#   make test-host     host core and pvvfd tests under ASan and UBSan
+#   make test-host     host core, pvvfd and pvvfctl tests under ASan and UBSan
 #   make kunit         KUnit suites on UML
 #   make model-check   spin: safety and liveness of the protocol model
 #   make qemu          QEMU with the pvvf device, and libvhost-user (cached)
@@ -52,6 +52,7 @@ host:
 test-host:
 	$(MAKE) -C host test
 	$(MAKE) -C host/pvvfd test
+	$(MAKE) -C host/pvvfctl test
 
 kunit:
 	bash scripts/kunit.sh

@@ -65,6 +65,7 @@ PKGS=(
 	libelf-dev libssl-dev
 	sparse
 	libcmocka-dev pkg-config
+	libjansson-dev
 	clang libclang-rt-14-dev
 	valgrind
 	spin

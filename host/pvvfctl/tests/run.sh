@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# pvvfctl against a running pvvfd (tests/pvvfctl_test.py), then the
+# daemon's exit status: a sanitizer report in either fails the suite.
+# Usage: run.sh PATH_TO_PVVFCTL PATH_TO_PVVFD
+set -uo pipefail
+pvvfctl=${1:?usage: run.sh PVVFCTL PVVFD}
+pvvfd=${2:?usage: run.sh PVVFCTL PVVFD}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+failed=0
+
+"$pvvfd" --pf sim:id=pf0,vfs=8 \
+	--guest "name=a,socket=$tmp/a.sock,vf=pf0:0@0000:00:1c.0/00.0+id=1af4:1044" \
+	--control "$tmp/ctl" --log "$tmp/journal" 2>"$tmp/daemon.err" &
+pid=$!
+for _ in $(seq 100); do
+	[ -S "$tmp/ctl" ] && break
+	sleep 0.05
+done
+timeout 300 /usr/bin/python3 "$here/pvvfctl_test.py" "$pvvfctl" "$tmp/ctl" "$tmp" || failed=1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+if [ $rc -eq 0 ]; then
+	echo "ok - pvvfd exit 0 after the tests"
+else
+	echo "not ok - pvvfd exit $rc"
+	sed 's/^/#   /' "$tmp/daemon.err" | head -n 30
+	failed=1
+fi
+[ $failed -eq 0 ] && echo "pvvfctl: all passed" || echo "pvvfctl: FAILED"
+exit $failed
