@@ -4,7 +4,9 @@
  * operators.  Each request is one line, "COMMAND key=value...", and gets
  * zero or more key=value record lines followed by "ok" or
  * "error msg=WORDS_WITHOUT_SPACES".  Commands act on a simulated PF the
- * way the host would behind pvvf's back (docs in host/pvvfd/README.md):
+ * way the host would behind pvvf's back (docs in host/pvvfd/README.md);
+ * a real PF (--pf sysfs:) takes dump and pf-reset only, the hardware
+ * itself changes behind pvvf's back:
  *
  *   dump                              state of every PF, VF and guest
  *   inject pf=P vf=N [n=K]            VF N issues K page requests
@@ -229,12 +231,28 @@ static struct pvvfd_pf *arg_pf(struct pvvfd *d, const struct ctl_args *a)
 	return NULL;
 }
 
+/* pf=P naming a simulated PF: the commands that drive its model */
+static struct pvvfd_pf *arg_sim_pf(struct pvvfd *d, const struct ctl_args *a,
+				   struct ctl_out *o)
+{
+	struct pvvfd_pf *pf = arg_pf(d, a);
+
+	if (pf && !pf->sim) {
+		out_error(o, -EOPNOTSUPP, "pf_%s_is_a_real_PF:_only_simulated_PFs_take_this_command",
+			  pf->opt->name);
+		return NULL;
+	}
+	return pf;
+}
+
 static int arg_vf(const struct pvvfd_pf *pf, const struct ctl_args *a,
 		  uint16_t *vf)
 {
+	struct pvvf_pf_info pi;
 	uint32_t v;
 
-	if (arg_u32(a, "vf", UINT32_MAX, pf->opt->sim.num_vfs - 1, &v))
+	if (pvvf_pf_get_info(pf->pf, &pi) || pi.num_vfs == 0 ||
+	    arg_u32(a, "vf", UINT32_MAX, pi.num_vfs - 1, &v))
 		return -1;
 	*vf = v;
 	return 0;
@@ -242,9 +260,28 @@ static int arg_vf(const struct pvvfd_pf *pf, const struct ctl_args *a,
 
 /* ---- dump ---- */
 
+/* What the sysfs back-end reads of a real PF now. */
+static void dump_sysfs(struct ctl_out *o, const struct pvvfd_pf *pf)
+{
+	struct pvvf_pf_sysfs_state st;
+	char msg[256];
+
+	pvvf_pf_sysfs_get_state(pf->sysfs, &st);
+	snprintf(msg, sizeof(msg), "%s", pvvf_pf_sysfs_last_message(pf->sysfs));
+	for (char *c = msg; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	out(o, "sysfs pf=%s bdf=%s driver=%s driver_owns=%d removed=%d pasid_ctrl=0x%04x "
+	    "pri_ctrl=0x%04x pri_status=0x%04x pri_alloc=%u pf_ats=%d vfs_ats=%u "
+	    "vfs_draining=%u last_message=%s",
+	    pf->opt->name, pf->opt->sysfs.bdf, st.driver[0] ? st.driver : "none",
+	    st.driver_owns, st.removed, st.pasid_ctrl, st.pri_ctrl, st.pri_status,
+	    st.pri_alloc, st.pf_ats, st.vfs_ats, st.vfs_draining, msg[0] ? msg : "none");
+}
+
 static void dump_pf(struct ctl_out *o, const struct pvvfd_pf *pf)
 {
-	const struct pvvf_pf_sim_stats *st = pvvf_pf_sim_stats(pf->sim);
+	const struct pvvf_pf_sim_stats *st;
 	struct pvvf_pf_info pi;
 	char last[128];
 
@@ -259,6 +296,11 @@ static void dump_pf(struct ctl_out *o, const struct pvvfd_pf *pf)
 		    pi.pasid_refs, pi.pasid_off_deferred, pi.pasid_revoked,
 		    pi.pri_cap, pi.pri_enabled, pi.pri_pool, pi.pri_free,
 		    pi.pri_users, pi.pri_revoked, pi.ats_stu, pi.ats_vfs);
+	if (pf->sysfs) {
+		dump_sysfs(o, pf);
+		return;
+	}
+	st = pvvf_pf_sim_stats(pf->sim);
 	snprintf(last, sizeof(last), "%s", pvvf_pf_sim_last_violation(pf->sim));
 	for (char *c = last; *c; c++)
 		if (*c == ' ')
@@ -323,7 +365,7 @@ static int cmd_dump(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a
 
 static int cmd_inject(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
 {
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 	uint16_t vf;
 	uint32_t n;
 
@@ -336,7 +378,7 @@ static int cmd_inject(struct pvvfd *d, struct ctl_out *o, const struct ctl_args 
 static int cmd_inject_random(struct pvvfd *d, struct ctl_out *o,
 			     const struct ctl_args *a)
 {
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 	uint32_t n;
 
 	if (!pf || arg_u32(a, "n", UINT32_MAX, 1 << 20, &n))
@@ -347,7 +389,7 @@ static int cmd_inject_random(struct pvvfd *d, struct ctl_out *o,
 
 static int cmd_complete(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
 {
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 	uint16_t vf;
 	uint32_t n;
 
@@ -361,7 +403,7 @@ static int cmd_fault(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *
 {
 	static const char *const names[] = { "rf", "uprgi", NULL };
 	static const uint32_t bits[] = { PCI_PRI_STATUS_RF, PCI_PRI_STATUS_UPRGI };
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 	uint16_t vf;
 	uint32_t b;
 
@@ -376,7 +418,7 @@ static int cmd_host_pasid(struct pvvfd *d, struct ctl_out *o, const struct ctl_a
 {
 	static const char *const names[] = { "exec", "priv", NULL };
 	static const uint32_t bits[] = { PCI_PASID_CAP_EXEC, PCI_PASID_CAP_PRIV };
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 	bool enable;
 	uint32_t f;
 
@@ -391,7 +433,7 @@ static int cmd_host_pasid(struct pvvfd *d, struct ctl_out *o, const struct ctl_a
 static int cmd_host_pri_disable(struct pvvfd *d, struct ctl_out *o,
 				const struct ctl_args *a)
 {
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 
 	(void)o;
 	if (!pf)
@@ -402,7 +444,7 @@ static int cmd_host_pri_disable(struct pvvfd *d, struct ctl_out *o,
 
 static int cmd_host_ats(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
 {
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 	bool enable;
 
 	(void)o;
@@ -419,13 +461,16 @@ static int cmd_pf_reset(struct pvvfd *d, struct ctl_out *o, const struct ctl_arg
 	(void)o;
 	if (!pf)
 		return -EINVAL;
-	pvvf_pf_sim_request_reset(pf->sim);
+	if (pf->sysfs)
+		pvvf_pf_sysfs_request_reset(pf->sysfs);
+	else
+		pvvf_pf_sim_request_reset(pf->sim);
 	return 0;
 }
 
 static int cmd_pf_remove(struct pvvfd *d, struct ctl_out *o, const struct ctl_args *a)
 {
-	struct pvvfd_pf *pf = arg_pf(d, a);
+	struct pvvfd_pf *pf = arg_sim_pf(d, a, o);
 	struct pvvf_pf_info pi;
 
 	(void)o;

@@ -156,20 +156,52 @@ static void core_config_changed(void *opaque, struct pvvf_guest *cg)
 
 /* ---- start-up ---- */
 
+/* A real PF: opened (and checked) through sysfs. */
+static int setup_pf_sysfs(struct pvvfd_pf *pf)
+{
+	const struct pvvfd_sysfs_opt *so = &pf->opt->sysfs;
+	struct pvvf_pf_sysfs_params p = {
+		.bdf = so->bdf,
+		.root = so->root[0] ? so->root : NULL,
+		.run_dir = so->run_dir[0] ? so->run_dir : NULL,
+		.poll_ns = so->poll_ns,
+	};
+	struct pvvf_pf_sysfs_state st;
+	char err[512];
+
+	pf->sysfs = pvvf_pf_sysfs_open(&p, err, sizeof(err));
+	if (!pf->sysfs) {
+		fprintf(stderr, "pvvfd: error: --pf %s: %s\n", pf->opt->name, err);
+		return -1;
+	}
+	pvvf_pf_sysfs_get_state(pf->sysfs, &st);
+	pvvfd_journal("daemon event=pf pf=%s backend=sysfs bdf=%s driver=%s driver_owns=%d",
+		      pf->opt->name, so->bdf, st.driver[0] ? st.driver : "none",
+		      st.driver_owns);
+	return 0;
+}
+
 static int setup_pf(struct pvvfd *d, unsigned int i)
 {
 	struct pvvfd_pf *pf = &d->pfs[i];
 	int ret;
 
 	pf->opt = &d->opts.pfs[i];
-	pf->sim = pvvf_pf_sim_create(&pf->opt->sim);
-	if (!pf->sim) {
-		fprintf(stderr, "pvvfd: error: --pf %s: the simulated PF refused these parameters\n",
-			pf->opt->name);
-		return -1;
+	if (pf->opt->backend == PVVFD_PF_SYSFS) {
+		if (setup_pf_sysfs(pf))
+			return -1;
+		ret = pvvf_core_add_pf(d->core, &pvvf_pf_sysfs_ops, pf->sysfs,
+				       pf->opt->pf_id, &pf->pf);
+	} else {
+		pf->sim = pvvf_pf_sim_create(&pf->opt->sim);
+		if (!pf->sim) {
+			fprintf(stderr, "pvvfd: error: --pf %s: the simulated PF refused these parameters\n",
+				pf->opt->name);
+			return -1;
+		}
+		ret = pvvf_core_add_pf(d->core, &pvvf_pf_sim_ops, pf->sim,
+				       pf->opt->pf_id, &pf->pf);
 	}
-	ret = pvvf_core_add_pf(d->core, &pvvf_pf_sim_ops, pf->sim, pf->opt->pf_id,
-			       &pf->pf);
 	if (ret) {
 		fprintf(stderr, "pvvfd: error: --pf %s: the core refused it: %s\n",
 			pf->opt->name, strerror(-ret));
@@ -179,10 +211,16 @@ static int setup_pf(struct pvvfd *d, unsigned int i)
 }
 
 /* The IDs a guest reads from the VF: the PF's Vendor ID, the VF Device ID. */
-static void sim_vf_ids(const struct pvvfd_pf *pf, uint16_t *vendor,
+static void pf_vf_ids(const struct pvvfd_pf *pf, uint16_t *vendor,
 		       uint16_t *device)
 {
-	uint16_t sriov = pvvf_pf_sim_cap(pf->sim, PCI_EXT_CAP_ID_SRIOV);
+	uint16_t sriov;
+
+	if (pf->sysfs) {
+		pvvf_pf_sysfs_vf_ids(pf->sysfs, vendor, device);
+		return;
+	}
+	sriov = pvvf_pf_sim_cap(pf->sim, PCI_EXT_CAP_ID_SRIOV);
 
 	*vendor = pvvf_pf_sim_cfg_read(pf->sim, -1, PCI_VENDOR_ID, 2);
 	*device = sriov ? pvvf_pf_sim_cfg_read(pf->sim, -1, sriov + PCI_SRIOV_VF_DID, 2)
@@ -200,6 +238,7 @@ static int setup_vf(struct pvvfd *d, struct pvvfd_guest *g,
 		.root_bus = vo->root_bus,
 		.path_len = vo->path_len,
 	};
+	struct pvvf_pf_info pi;
 	char loc[64];
 	int slot;
 
@@ -211,12 +250,24 @@ static int setup_vf(struct pvvfd *d, struct pvvfd_guest *g,
 		spec.vendor_id = pf->opt->vf_vendor_id;
 		spec.device_id = pf->opt->vf_device_id;
 	} else {
-		sim_vf_ids(pf, &spec.vendor_id, &spec.device_id);
+		pf_vf_ids(pf, &spec.vendor_id, &spec.device_id);
 	}
-	spec.cap_offset = vo->has_cap ? vo->cap_offset
-				      : pvvf_pf_sim_vf_free_offset(pf->sim);
-	slot = pvvf_guest_add_vf(g->core, &spec);
+	/*
+	 * A real VF's free config space is where its VMM leaves room, which
+	 * only the operator knows (+cap=): none by default.
+	 */
+	if (vo->has_cap)
+		spec.cap_offset = vo->cap_offset;
+	else
+		spec.cap_offset = pf->sim ? pvvf_pf_sim_vf_free_offset(pf->sim) : 0;
 	pvvfd_format_locator(vo, loc, sizeof(loc));
+	if (pvvf_pf_get_info(pf->pf, &pi) == 0 && vo->vf_index >= pi.num_vfs) {
+		snprintf(err, err_len, "--guest %s: vf=%s:%u@%s: %s has %u VFs",
+			 g->opt->name, pf->opt->name, vo->vf_index, loc, pf->opt->name,
+			 pi.num_vfs);
+		return -1;
+	}
+	slot = pvvf_guest_add_vf(g->core, &spec);
 	if (slot < 0) {
 		snprintf(err, err_len, "--guest %s: vf=%s:%u@%s: the core refused it: %s",
 			 g->opt->name, pf->opt->name, vo->vf_index, loc, strerror(-slot));
@@ -369,6 +420,8 @@ static void teardown(struct pvvfd *d)
 	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
 		if (d->pfs[i].sim)
 			pvvf_pf_sim_destroy(d->pfs[i].sim);
+		else if (d->pfs[i].sysfs)
+			pvvf_pf_sysfs_close(d->pfs[i].sysfs);
 	for (int i = 0; i < PVVFD_MAX_SRCS; i++) {
 		if (d->srcs[i].kind == PVVFD_SRC_TIMER ||
 		    d->srcs[i].kind == PVVFD_SRC_SIGNAL) {

@@ -272,6 +272,64 @@ static int for_each_kv(struct parser *p, const char *what, char *list,
 
 /* ---- --pf ---- */
 
+/* "SSSS:BB:DD.F", lower-case hex, as sysfs names PCI functions */
+static bool valid_bdf(const char *s)
+{
+	static const char shape[] = "xxxx:xx:xx.x";
+	char dev[3];
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'x' ? !strchr("0123456789abcdef", s[i]) : s[i] != shape[i])
+			return false;
+	memcpy(dev, s + 8, 2);
+	dev[2] = '\0';
+	return strtoul(dev, NULL, 16) <= 0x1f && s[11] <= '7';
+}
+
+static int path_kv(struct parser *p, const char *k, const char *v, char *dst,
+		   size_t len)
+{
+	if (!v[0] || strlen(v) >= len)
+		return fail(p, "--pf sysfs: %s= must be a path of 1-%zu bytes", k, len - 1);
+	strcpy(dst, v);
+	return 0;
+}
+
+/*
+ * Keys of a real PF: 0 if handled, 1 for the keys every back-end takes,
+ * -1 (with a message) for the simulated PF's keys.
+ */
+static int sysfs_kv(struct parser *p, struct pvvfd_pf_opt *pf, const char *k,
+		    const char *v)
+{
+	struct pvvfd_sysfs_opt *so = &pf->sysfs;
+	uint64_t ms;
+
+	if (!strcmp(k, "bdf")) {
+		if (!valid_bdf(v))
+			return fail(p, "--pf sysfs: bdf=%s: expected SSSS:BB:DD.F, lower-case hex as in /sys/bus/pci/devices",
+				    v);
+		strcpy(so->bdf, v);
+		return 0;
+	}
+	if (!strcmp(k, "root"))
+		return path_kv(p, k, v, so->root, sizeof(so->root));
+	if (!strcmp(k, "run-dir"))
+		return path_kv(p, k, v, so->run_dir, sizeof(so->run_dir));
+	if (!strcmp(k, "poll-ms")) {
+		if (parse_u64(v, 60000, &ms) || ms == 0)
+			return fail(p, "--pf sysfs: poll-ms= must be 1..60000");
+		so->poll_ns = ms * 1000000;
+		return 0;
+	}
+	if (!strcmp(k, "id") || !strcmp(k, "pf-id") || !strcmp(k, "vf-id"))
+		return 1;
+	return fail(p, "--pf sysfs: unknown key '%s' (a real PF's capabilities and VFs come from its config space; see --help)",
+		    k);
+}
+
 static int pf_kv(struct parser *p, void *obj, const char *k, const char *v)
 {
 	struct pvvfd_pf_opt *pf = obj;
@@ -279,6 +337,12 @@ static int pf_kv(struct parser *p, void *obj, const char *k, const char *v)
 	uint64_t n;
 	int bad = 0;
 
+	if (pf->backend == PVVFD_PF_SYSFS) {
+		int ret = sysfs_kv(p, pf, k, v);
+
+		if (ret <= 0)
+			return ret;
+	}
 	if (!strcmp(k, "id")) {
 		if (!valid_name(v))
 			return fail(p, "--pf: id=%s: use 1-%d letters, digits, '_', '.', '-'",
@@ -333,22 +397,35 @@ static int opt_pf(struct parser *p, char *arg)
 	char *colon = strchr(arg, ':');
 	char *eq = strchr(arg, '=');
 
+	enum pvvfd_pf_backend backend = PVVFD_PF_SIM;
+
 	/* An optional "BACKEND:" prefix; the simulated PF is the default. */
 	if (colon && (!eq || colon < eq)) {
 		*colon = '\0';
-		if (strcmp(arg, "sim"))
-			return fail(p, "--pf: unknown PF back-end '%s' (known: sim)", arg);
+		if (!strcmp(arg, "sysfs"))
+			backend = PVVFD_PF_SYSFS;
+		else if (strcmp(arg, "sim"))
+			return fail(p, "--pf: unknown PF back-end '%s' (known: sim, sysfs)", arg);
 		arg = colon + 1;
 	}
 	if (o->num_pfs == PVVFD_MAX_PFS)
 		return fail(p, "--pf: at most %d PFs", PVVFD_MAX_PFS);
 	pf = &o->pfs[o->num_pfs];
 	memset(pf, 0, sizeof(*pf));
+	pf->backend = backend;
 	pvvf_pf_sim_params_default(&pf->sim);
 	if (for_each_kv(p, "--pf", arg, pf_kv, pf))
 		return -1;
 	if (!pf->name[0])
 		return fail(p, "--pf: id= is required");
+	if (backend == PVVFD_PF_SYSFS && !pf->sysfs.bdf[0])
+		return fail(p, "--pf sysfs:id=%s: bdf= is required", pf->name);
+	for (unsigned int i = 0; i < o->num_pfs; i++)
+		if (backend == PVVFD_PF_SYSFS && o->pfs[i].backend == PVVFD_PF_SYSFS &&
+		    !strcmp(o->pfs[i].sysfs.bdf, pf->sysfs.bdf) &&
+		    !strcmp(o->pfs[i].sysfs.root, pf->sysfs.root))
+			return fail(p, "--pf %s and %s are both bdf=%s", o->pfs[i].name,
+				    pf->name, pf->sysfs.bdf);
 	for (unsigned int i = 0; i < o->num_pfs; i++)
 		if (!strcmp(o->pfs[i].name, pf->name))
 			return fail(p, "--pf: id=%s given twice", pf->name);
@@ -614,7 +691,8 @@ static int resolve_vfs(struct parser *p, struct pvvfd_guest_opt *g)
 		if (k == o->num_pfs)
 			return fail(p, "--guest %s: vf=%s:%u: no --pf with id=%s",
 				    g->name, vf->pf_name, vf->vf_index, vf->pf_name);
-		if (vf->vf_index >= o->pfs[k].sim.num_vfs)
+		/* a real PF's VFs are counted when it is opened */
+		if (o->pfs[k].backend == PVVFD_PF_SIM && vf->vf_index >= o->pfs[k].sim.num_vfs)
 			return fail(p, "--guest %s: vf=%s:%u: %s has %u VFs (0..%u)",
 				    g->name, vf->pf_name, vf->vf_index, vf->pf_name,
 				    o->pfs[k].sim.num_vfs, o->pfs[k].sim.num_vfs - 1);
@@ -777,13 +855,24 @@ void pvvfd_usage(FILE *f)
 "state arbitrated by the pvvf core.\n"
 "\n"
 "  --pf [sim:]id=NAME,vfs=N[,KEY=VALUE...]\n"
-"        a simulated PF (the default and only back-end so far).  Keys:\n"
+"        a simulated PF (the default back-end).  Keys:\n"
 "          pf-id=N              identity reported to guests (default: ordinal)\n"
 "          pasid=on|off  pasid-width=0..20  pasid-features=exec+priv|none\n"
 "          pri=on|off    pri-capacity=N     pri-pasid-required=on|off\n"
 "          ats-stu=12..63 (page shift)      prq-delay-us=N  seed=N\n"
 "          vf-id=VVVV:DDDD      vendor:device IDs guests see for its VFs\n"
 "                               (default: the PF's VF Device ID)\n"
+"  --pf sysfs:id=NAME,bdf=SSSS:BB:DD.F[,KEY=VALUE...]\n"
+"        a real SR-IOV PF, through ROOT/bus/pci/devices/BDF (root: config\n"
+"        space beyond 64 bytes needs CAP_SYS_ADMIN).  Its capabilities and\n"
+"        VFs (virtfnN; VF Enable must be set) come from the hardware; a PF\n"
+"        a host driver owns (other than pci-pf-stub) is never written.\n"
+"        Keys: pf-id=N, vf-id=VVVV:DDDD as above, and\n"
+"          root=DIR             sysfs mount (default /sys; a fake tree in tests)\n"
+"          run-dir=DIR          lock files serializing writers of the PF\n"
+"                               across processes (default /run/pvvf)\n"
+"          poll-ms=N            re-read the PF for changes made behind\n"
+"                               pvvf's back and removal (default 100)\n"
 "  --guest name=NAME,socket=PATH,vf=VF[,vf=VF...][,features=F][,evq-depth=N]\n"
 "          [,socket-owner=UID:GID]\n"
 "        one guest, served on its own vhost-user socket (pvvfd listens;\n"
@@ -812,6 +901,9 @@ void pvvfd_usage(FILE *f)
 "  pvvfd --pf sim:id=pf0,vfs=8 \\\n"
 "        --guest name=a,socket=/run/pvvf/a.sock,vf=pf0:0@0000:00:1c.0/00.0 \\\n"
 "        --guest name=b,socket=/run/pvvf/b.sock,vf=pf0:1@0000:00:02.0+cap=0x100\n"
+"and one guest with VF 2 of the real PF at 0000:3b:00.0:\n"
+"  pvvfd --pf sysfs:id=nic0,bdf=0000:3b:00.0 \\\n"
+"        --guest name=a,socket=/run/pvvf/a.sock,vf=nic0:2@0000:00:1c.0/00.0\n"
 "\n"
 "Exit status: 0 after SIGTERM/SIGINT, 1 on a runtime failure, 2 on bad\n"
 "arguments.\n", f);

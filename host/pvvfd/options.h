@@ -21,11 +21,26 @@
 #define PVVFD_NAME_MAX		32
 #define PVVFD_PATH_MAX		108	/* sun_path */
 
-/* --pf [sim:]id=NAME,vfs=N,...: one simulated PF */
+enum pvvfd_pf_backend {
+	PVVFD_PF_SIM,			/* --pf [sim:]: a simulated PF */
+	PVVFD_PF_SYSFS,			/* --pf sysfs: a real PF (pf_sysfs.h) */
+};
+
+/* --pf sysfs:id=NAME,bdf=SSSS:BB:DD.F[,root=DIR][,run-dir=DIR][,poll-ms=N] */
+struct pvvfd_sysfs_opt {
+	char bdf[16];			/* SSSS:BB:DD.F, lower-case hex */
+	char root[256];			/* "": /sys */
+	char run_dir[256];		/* lock files; "": /run/pvvf */
+	uint64_t poll_ns;		/* 0: the back-end's default */
+};
+
+/* --pf [sim:]id=NAME,vfs=N,... or --pf sysfs:id=NAME,bdf=...: one PF */
 struct pvvfd_pf_opt {
 	char name[PVVFD_NAME_MAX];
 	uint64_t pf_id;			/* reported to guests; default: ordinal */
-	struct pvvf_pf_sim_params sim;
+	enum pvvfd_pf_backend backend;
+	struct pvvf_pf_sim_params sim;	/* PVVFD_PF_SIM */
+	struct pvvfd_sysfs_opt sysfs;	/* PVVFD_PF_SYSFS */
 	bool has_vf_id;			/* vf-id= given; else the PF's own */
 	uint16_t vf_vendor_id;
 	uint16_t vf_device_id;

@@ -20,6 +20,7 @@
 #include "chain.h"
 #include "pvvf_core.h"
 #include "pf_sim.h"
+#include "pf_sysfs.h"
 #include "options.h"
 
 /*
@@ -53,7 +54,8 @@ struct pvvfd_src {
 
 struct pvvfd_pf {
 	const struct pvvfd_pf_opt *opt;
-	struct pvvf_pf_sim *sim;
+	struct pvvf_pf_sim *sim;		/* PVVFD_PF_SIM */
+	struct pvvf_pf_sysfs *sysfs;		/* PVVFD_PF_SYSFS */
 	struct pvvf_pf *pf;
 };
 

@@ -246,5 +246,38 @@ sed -n 's/^\(not \)\{0,1\}ok - /#   &/p' "$tmp/vu4.out"
 kill -TERM "$pid"; wait "$pid"
 [ $? -eq 0 ] && ok "SIGTERM after a flood: exit 0" || not_ok "exit status after a flood"
 
+# ---- a real PF through sysfs, on a fake tree ----
+images=$here/../../tests/sysfs-images
+NIC="sysfs:id=nic0,bdf=0000:3b:00.0,root=$tmp/sys,run-dir=$tmp/run,poll-ms=20"
+GN="name=a,socket=$S,vf=nic0:1@0000:00:1c.0/00.0"
+expect 2 "unknown PF back-end 'vfio' \\(known: sim, sysfs\\)" --pf vfio:id=pf0 --guest "$G"
+expect 2 'bdf= is required' --pf sysfs:id=nic0 --guest "$GN"
+expect 2 'bdf=3b:00.0: expected SSSS:BB:DD.F' --pf sysfs:id=nic0,bdf=3b:00.0 --guest "$GN"
+expect 2 "unknown key 'vfs'" --pf sysfs:id=nic0,bdf=0000:3b:00.0,vfs=4 --guest "$GN"
+expect 2 'are both bdf=0000:3b:00.0' --pf "$NIC" --pf "${NIC/nic0/nic1}" --guest "$GN"
+expect 1 'no such device' --pf "$NIC" --guest "$GN"
+python3 "$images/mktree.py" "$images/bad-loop.img" "$tmp/sys"
+expect 1 '--pf nic0: 0000:3b:00.0: extended capability chain loops' --pf "$NIC" --guest "$GN"
+rm -rf "$tmp/sys"
+python3 "$images/mktree.py" "$images/nic-sva.img" "$tmp/sys"
+expect 1 'vf=nic0:4@0000:00:1c.0/00.0: nic0 has 4 VFs' --pf "$NIC" \
+	--guest "name=a,socket=$S,vf=nic0:4@0000:00:1c.0/00.0"
+"$pvvfd" --pf "$NIC" --guest "$GN" --control "$tmp/ctl" --reset-ack-timeout-ms 5000 \
+	--log "$tmp/journal5" &
+pid=$!
+pids+=("$pid")
+wait_for "$tmp/ctl"
+if timeout 60 /usr/bin/python3 "$here/vu_frontend.py" --sysfs "$S" "$tmp/ctl" \
+	"$tmp/sys/bus/pci/devices/0000:3b:00.0" >"$tmp/vu5.out" 2>&1; then
+	ok "a real PF through sysfs: $(grep -c '^ok' "$tmp/vu5.out") checks"
+else
+	not_ok "a real PF through sysfs"
+	grep -v '^ok' "$tmp/vu5.out" | sed 's/^/#   /'
+fi
+grep -q 'daemon event=pf pf=nic0 backend=sysfs bdf=0000:3b:00.0 driver=pci-pf-stub driver_owns=0' \
+	"$tmp/journal5" && ok "the real PF is journaled" || not_ok "no daemon event=pf line"
+kill -TERM "$pid"; wait "$pid"
+[ $? -eq 0 ] && ok "SIGTERM with a removed real PF: exit 0" || not_ok "exit status with a real PF"
+
 echo "pvvfd: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -10,6 +10,8 @@ Usage: vu_frontend.py GUEST_SOCKET CONTROL_SOCKET
        vu_frontend.py --faults GUEST_SOCKET CONTROL_SOCKET   (test-only faults)
        vu_frontend.py --flood GUEST_A_SOCKET GUEST_B_SOCKET CONTROL_SOCKET \
                       JOURNAL PVVFD_PID
+       vu_frontend.py --sysfs GUEST_SOCKET CONTROL_SOCKET PF_SYSFS_DIR
+                      (a real PF: --pf sysfs on a fake tree of nic-sva.img)
 Expects pvvfd started with (see run.sh):
   --pf sim:id=pf0,vfs=8 --guest name=a,...,vf=pf0:0@0000:00:1c.0/00.0+id=1af4:1044
   [--guest name=b,...,vf=pf0:1@0000:00:02.0]
@@ -416,6 +418,72 @@ def faults(path, ctl_path):
     fe.sock.close()
 
 
+def next_event_of(mem, eq, bufs, etype, timeout=3.0):
+    """The next event of @etype, reposting every buffer it consumes."""
+    end = time.time() + timeout
+    while time.time() < end:
+        used = eq.wait_used(max(end - time.time(), 0.01))
+        if not used:
+            return None
+        ev = struct.unpack_from("<HHIIII", mem, bufs[used[0]])
+        eq.post([(bufs[used[0]], 32, True)])
+        if ev[0] == etype:
+            return ev
+    return None
+
+
+def sysfs_session(path, ctl_path, pfdir):
+    """pvvfd on a real PF through sysfs: the hardware is the image file."""
+    def reg16(off):
+        with open(os.path.join(pfdir, "config"), "rb") as f:
+            f.seek(off)
+            return struct.unpack("<H", f.read(2))[0]
+
+    def set16(off, val):
+        with open(os.path.join(pfdir, "config"), "r+b") as f:
+            f.seek(off)
+            f.write(struct.pack("<H", val))
+
+    pasid_ctrl = 0x1d0 + 6          # nic-sva.img: PASID at 0x1d0
+    fe, mem, rq, eq, bufs = bring_up(path)
+    used, r = request(mem, rq, head(2, vf=0), 56)
+    ok = used == 56 and r[:4] == b"\0\0\0\0"
+    if ok:
+        vid, did = struct.unpack_from("<HH", r, 20)
+        vf_index, _, cap = struct.unpack_from("<HHH", r, 32)
+        width, feats, pri_cap = struct.unpack_from("<BBI", r, 38)
+        ok = (vid, did, vf_index, cap, width, feats, pri_cap) == \
+            (0x8086, 0x1889, 1, 0, 20, 0x6, 512)
+    check(ok, "GET_VF: the PF's vendor and VF Device ID, VF 1, no cap offset, "
+          "PASID width 20 exec+priv, PRI capacity 512")
+    used, r = request(mem, rq, head(0x10, vf=0) + struct.pack("<B7x", 0), 8)
+    check(used == 8 and r[:4] == b"\0\0\0\0", "PASID_ENABLE: status 0")
+    check(reg16(pasid_ctrl) == 0x7, "the PF's PASID Control in config space is 0x0007")
+    dump = ctl(ctl_path, "dump")
+    check("sysfs pf=nic0 bdf=0000:3b:00.0 driver=pci-pf-stub driver_owns=0 removed=0 "
+          "pasid_ctrl=0x0007 " in dump, "dump: the real PF's registers and driver")
+    out = ctl(ctl_path, "inject pf=nic0 vf=1")
+    check("error msg=pf_nic0_is_a_real_PF" in out, "a simulated-PF command is refused")
+    # the host turns PASID off behind pvvf's back: the guest hears it
+    set16(pasid_ctrl, 0)
+    ev = next_event_of(mem, eq, bufs, 1)
+    check(ev is not None and ev[5] & 1, "PF_STATE with PASID_REVOKED after the host's write")
+    # a PF reset asked through the control socket goes through the kernel
+    check(ctl(ctl_path, "pf-reset pf=nic0").endswith("ok\n"), "control: pf-reset")
+    ev = next_event_of(mem, eq, bufs, 2)
+    check(ev is not None, "PF_RESET_BEGIN")
+    if ev:
+        request(mem, rq, head(4) + struct.pack("<I4x", ev[3]), 8)
+    check(next_event_of(mem, eq, bufs, 3) is not None, "PF_RESET_DONE after the ack")
+    with open(os.path.join(pfdir, "reset")) as f:
+        check(f.read() == "1\n", "the reset went to the PF's sysfs reset file")
+    # the PF vanishes from sysfs: PF_REMOVED
+    os.rename(pfdir, pfdir + ".gone")
+    check(next_event_of(mem, eq, bufs, 8) is not None, "PF_REMOVED once its directory vanished")
+    check(" gone=1 " in ctl(ctl_path, "dump"), "dump: the PF is gone")
+    fe.sock.close()
+
+
 def journal_lines(path):
     with open(path) as f:
         return f.read().splitlines()
@@ -554,6 +622,9 @@ def main():
         return 1 if failures else 0
     if len(sys.argv) == 7 and sys.argv[1] == "--flood":
         flood(*sys.argv[2:])
+        return 1 if failures else 0
+    if len(sys.argv) == 5 and sys.argv[1] == "--sysfs":
+        sysfs_session(*sys.argv[2:])
         return 1 if failures else 0
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
