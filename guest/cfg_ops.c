@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvvf: the PCI bus config-ops wrapper of transparent mode.
+ *
+ * Unmodified PCI code (pci_find_ext_capability(), pci_enable_pasid(), the
+ * IOMMU drivers) reaches a VF's configuration space through its bus's
+ * struct pci_ops.  pvvf gives such a bus a copy of its ops with read and
+ * write replaced: accesses to a VF's synthesized capabilities (cap.c), and
+ * to the header that links to them, are served here; everything else,
+ * every other devfn, and the copied map_bus of ECAM-style ops, goes to the
+ * original ops.  One wrapper per bus, shared by its VFs.
+ *
+ * The accessors run in any context: on x86 (PCI_LOCKLESS_CONFIG) the
+ * kernel's calls take no lock, and pci_user_{read,write}_config_*() hold
+ * the raw pci_lock with interrupts off.  So the wrapper never sleeps:
+ * reads come from the VF's state under its spinlock, and a control write
+ * becomes a host request on the non-sleeping, bounded poll path.
+ */
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "cfg_ops.h"
+#include "internal.h"
+
+/* One wrapped bus. */
+struct pvvf_cfg_bus {
+	struct pci_bus *bus;
+	struct pci_ops ops;		/* the copy bus->ops points at */
+	struct pci_ops *orig;
+	unsigned int users;		/* views; under pvvf_cfg_lock */
+	struct pvvf_cfg_view __rcu *views[256];	/* by devfn */
+};
+
+static DEFINE_MUTEX(pvvf_cfg_lock);	/* wrapping, views, links */
+static DEFINE_XARRAY(pvvf_cfg_buses);	/* pci_bus -> pvvf_cfg_bus; RCU reads */
+
+static const u16 pvvf_cfg_opcode[PVVF_OP_COUNT] = {
+	[PVVF_OP_PASID_ENABLE] = VIRTIO_PVVF_OP_PASID_ENABLE,
+	[PVVF_OP_PASID_DISABLE] = VIRTIO_PVVF_OP_PASID_DISABLE,
+	[PVVF_OP_PRI_ENABLE] = VIRTIO_PVVF_OP_PRI_ENABLE,
+	[PVVF_OP_PRI_DISABLE] = VIRTIO_PVVF_OP_PRI_DISABLE,
+	[PVVF_OP_PRI_RESET] = VIRTIO_PVVF_OP_PRI_RESET,
+};
+
+/* ---- the accessors: never sleep ---- */
+
+/* The registers as the guest reads them now.  Under rcu_read_lock(). */
+static void pvvf_cfg_regs(struct pvvf_cfg_view *v, struct pvvf_vf *vf,
+			  struct pvvf_cap_regs *r)
+{
+	u32 latch = READ_ONCE(v->alloc_latch);
+	unsigned long flags;
+
+	if (vf) {
+		spin_lock_irqsave(&vf->lock, flags);
+		pvvf_cap_regs_of(&v->layout, &vf->order, latch, r);
+		spin_unlock_irqrestore(&vf->lock, flags);
+		return;
+	}
+	/* Between a removal and the next attach: power-on values. */
+	memset(r, 0, sizeof(*r));
+	if (v->layout.pri) {
+		r->pri_status = PCI_PRI_STATUS_STOPPED | v->layout.pri_status_ro;
+		r->pri_alloc = latch;
+	}
+}
+
+/*
+ * One control operation, as the API does it but without sleeping: check
+ * it against the VF's ordering state, ask the host on the poll path, apply
+ * the answer.  The state changes only when the host accepted, so the
+ * register view never shows a refused request.  A state that must be read
+ * back first (after a timeout, or an event racing an operation) cannot be
+ * read back here, since a read-back may have to tell consumers about a
+ * revocation: the write is refused and the read-back scheduled.
+ */
+static int pvvf_cfg_op(struct pvvf_cfg_view *v, struct pvvf_vf *vf,
+		       enum pvvf_op op, u32 arg)
+{
+	struct pvvf_dev *pv = READ_ONCE(vf->pv);
+	struct pvvf_req req = {
+		.opcode = pvvf_cfg_opcode[op], .vf = vf->slot,
+		.args.value = arg,
+	};
+	unsigned long flags;
+	int err, res;
+	bool stale;
+
+	if (!pv)
+		return -ENODEV;
+	spin_lock_irqsave(&vf->lock, flags);
+	err = pvvf_order_begin(&vf->order, op, arg);
+	spin_unlock_irqrestore(&vf->lock, flags);
+	if (err == -ESTALE && v->resync)
+		v->resync(vf);
+	if (err)
+		return err;
+	res = pvvf_req_submit_poll(&pv->pool, &req, PVVF_POLL_US);
+	spin_lock_irqsave(&vf->lock, flags);
+	err = pvvf_order_end(&vf->order, op, arg, res);
+	stale = vf->order.stale && !vf->order.gone;
+	spin_unlock_irqrestore(&vf->lock, flags);
+	if (stale && v->resync)
+		v->resync(vf);
+	return err;
+}
+
+static void pvvf_cfg_write_caps(struct pvvf_cfg_view *v, int where, int size,
+				u32 val)
+{
+	struct pvvf_vf *vf = rcu_dereference(v->vf);
+	struct pvvf_cap_write w;
+	struct pvvf_cap_regs r;
+	unsigned int i;
+	int err;
+
+	pvvf_cfg_regs(v, vf, &r);
+	pvvf_cap_decode_write(&v->layout, &r, where, size, val, &w);
+	if (w.set_alloc)
+		WRITE_ONCE(v->alloc_latch, w.alloc);
+	for (i = 0; i < w.nr_ops; i++) {
+		err = vf ? pvvf_cfg_op(v, vf, w.ops[i].op, w.ops[i].arg) :
+			   -ENODEV;
+		if (err) {
+			pr_info_ratelimited("pvvf: %04x:%02x:%02x.%d: transparent: %s refused (%d)\n",
+					    pci_domain_nr(v->cb->bus),
+					    v->cb->bus->number,
+					    PCI_SLOT(v->devfn),
+					    PCI_FUNC(v->devfn),
+					    pvvf_order_op_name(w.ops[i].op),
+					    err);
+			break;
+		}
+	}
+}
+
+static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
+			 int size, u32 *val)
+{
+	struct pvvf_cfg_view *v = NULL;
+	struct pvvf_cfg_bus *cb;
+	struct pvvf_cap_regs r;
+	u32 real;
+	int ret;
+
+	rcu_read_lock();
+	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
+	if (WARN_ON_ONCE(!cb)) {
+		rcu_read_unlock();
+		return PCIBIOS_DEVICE_NOT_FOUND;
+	}
+	if (devfn < ARRAY_SIZE(cb->views))
+		v = rcu_dereference(cb->views[devfn]);
+	if (v && pvvf_cap_in_range(&v->layout, where, size)) {
+		pvvf_cfg_regs(v, rcu_dereference(v->vf), &r);
+		*val = pvvf_cap_read(&v->layout, &r, where, size);
+		ret = PCIBIOS_SUCCESSFUL;
+	} else if (v && pvvf_cap_in_link(&v->layout, where, size)) {
+		ret = cb->orig->read(bus, devfn, where & ~3, 4, &real);
+		if (ret == PCIBIOS_SUCCESSFUL)
+			*val = pvvf_cap_extract(pvvf_cap_link_dword(&v->layout,
+								    real),
+						where, size);
+	} else {
+		ret = cb->orig->read(bus, devfn, where, size, val);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static int pvvf_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
+			  int size, u32 val)
+{
+	struct pvvf_cfg_view *v = NULL;
+	struct pvvf_cfg_bus *cb;
+	int ret = PCIBIOS_SUCCESSFUL;
+
+	rcu_read_lock();
+	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
+	if (WARN_ON_ONCE(!cb)) {
+		rcu_read_unlock();
+		return PCIBIOS_DEVICE_NOT_FOUND;
+	}
+	if (devfn < ARRAY_SIZE(cb->views))
+		v = rcu_dereference(cb->views[devfn]);
+	if (v && pvvf_cap_in_range(&v->layout, where, size))
+		pvvf_cfg_write_caps(v, where, size, val);
+	else
+		ret = cb->orig->write(bus, devfn, where, size, val);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* ---- wrapping and views: process context ---- */
+
+struct pvvf_cfg_reader {
+	struct pci_bus *bus;
+	unsigned int devfn;
+};
+
+static u32 pvvf_cfg_read_real(void *ctx, int where)
+{
+	struct pvvf_cfg_reader *rd = ctx;
+	u32 val;
+
+	if (pci_bus_read_config_dword(rd->bus, rd->devfn, where, &val))
+		return 0xffffffff;
+	return val;
+}
+
+/**
+ * pvvf_cfg_layout() - place a function's synthesized capabilities
+ * @bus: its bus
+ * @devfn: its devfn; it must not have a view yet
+ * @off: the host's free offset
+ * @caps: what the PF offers the VF
+ * @pasid_width: the PF's Max PASID Width
+ * @pri_status: the descriptor's pri_status
+ * @l: filled in
+ *
+ * Context: process context.
+ * Return: as pvvf_cap_layout_init().
+ */
+int pvvf_cfg_layout(struct pci_bus *bus, unsigned int devfn, u16 off,
+		    const struct pvvf_order_caps *caps, u8 pasid_width,
+		    u16 pri_status, struct pvvf_cap_layout *l)
+{
+	struct pvvf_cfg_reader rd = { .bus = bus, .devfn = devfn };
+
+	return pvvf_cap_layout_init(l, off, caps, pasid_width, pri_status,
+				    pvvf_cfg_read_real, &rd);
+}
+
+static struct pvvf_cfg_bus *pvvf_cfg_wrap(struct pci_bus *bus)
+{
+	struct pvvf_cfg_bus *cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
+	struct pci_ops *old;
+
+	if (cb)
+		return cb;
+	cb = kzalloc(sizeof(*cb), GFP_KERNEL);
+	if (!cb)
+		return NULL;
+	cb->bus = bus;
+	cb->orig = bus->ops;
+	cb->ops = *bus->ops;
+	cb->ops.read = pvvf_cfg_read;
+	cb->ops.write = pvvf_cfg_write;
+	if (xa_insert(&pvvf_cfg_buses, (unsigned long)bus, cb, GFP_KERNEL)) {
+		kfree(cb);
+		return NULL;
+	}
+	old = pci_bus_set_ops(bus, &cb->ops);
+	if (WARN_ON(old != cb->orig)) {
+		/* Someone swapped the ops meanwhile: put theirs back. */
+		pci_bus_set_ops(bus, old);
+		synchronize_rcu_tasks();
+		xa_erase(&pvvf_cfg_buses, (unsigned long)bus);
+		kfree(cb);
+		return NULL;
+	}
+	return cb;
+}
+
+/*
+ * Restore the bus's ops, then wait until no task can still be running the
+ * wrapper, since the module may be unloaded next.  A caller may have
+ * loaded bus->ops before the restore and be anywhere between that load and
+ * its return from our accessor, preemptibly (Debian's kernels are
+ * PREEMPTION=y, and the x86 accessors take no lock), outside any RCU
+ * read-side section of ours.  synchronize_rcu() cannot see such a task;
+ * synchronize_rcu_tasks() waits for every task to pass through a voluntary
+ * context switch, which none does inside the wrapper (it never sleeps), so
+ * afterwards no task is in it: the grace period tracing trampolines rely on.
+ * It is exported (GPL) on 6.1 and 6.12 with Debian's TASKS_RCU=y; without
+ * TASKS_RCU (only on non-preemptible kernels) it is synchronize_rcu(), which
+ * suffices there.
+ */
+static void pvvf_cfg_unwrap(struct pvvf_cfg_bus *cb)
+{
+	struct pci_bus *bus = cb->bus;
+
+	if (bus->ops != &cb->ops) {
+		/* Someone wrapped us: their copy calls ours.  Stay loaded. */
+		WARN(1, "pvvf: bus %02x ops changed by someone else; module pinned\n",
+		     bus->number);
+		__module_get(THIS_MODULE);
+		return;
+	}
+	pci_bus_set_ops(bus, cb->orig);
+	synchronize_rcu_tasks();
+	xa_erase(&pvvf_cfg_buses, (unsigned long)bus);
+	kfree(cb);
+}
+
+/**
+ * pvvf_cfg_add() - present synthesized capabilities for a function
+ * @bus: its bus, wrapped on its first view
+ * @devfn: its devfn
+ * @l: from pvvf_cfg_layout()
+ * @resync: called (in any context) when a write finds the VF's state
+ *          unknown; may be NULL
+ *
+ * From now on every config access of (@bus, @devfn) sees them, including
+ * the PCI core's enumeration of a function added there later.
+ *
+ * Context: process context.
+ * Return: the view, or an ERR_PTR: -EEXIST if the function has one,
+ * -ENOMEM, -EBUSY if the bus's ops could not be wrapped.
+ */
+struct pvvf_cfg_view *pvvf_cfg_add(struct pci_bus *bus, unsigned int devfn,
+				   const struct pvvf_cap_layout *l,
+				   pvvf_cfg_resync_fn resync)
+{
+	struct pvvf_cfg_view *v;
+	struct pvvf_cfg_bus *cb;
+
+	if (devfn >= 256)
+		return ERR_PTR(-EINVAL);
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return ERR_PTR(-ENOMEM);
+	v->layout = *l;
+	v->bus = bus;
+	v->devfn = devfn;
+	v->resync = resync;
+	mutex_lock(&pvvf_cfg_lock);
+	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
+	if (cb && rcu_access_pointer(cb->views[devfn])) {
+		mutex_unlock(&pvvf_cfg_lock);
+		kfree(v);
+		return ERR_PTR(-EEXIST);
+	}
+	cb = pvvf_cfg_wrap(bus);
+	if (!cb) {
+		mutex_unlock(&pvvf_cfg_lock);
+		kfree(v);
+		return ERR_PTR(-EBUSY);
+	}
+	v->cb = cb;
+	cb->users++;
+	rcu_assign_pointer(cb->views[devfn], v);
+	mutex_unlock(&pvvf_cfg_lock);
+	return v;
+}
+
+/**
+ * pvvf_cfg_remove() - stop presenting a function's capabilities
+ * @v: from pvvf_cfg_add(), unlinked
+ *
+ * The last view of a bus restores its ops (see pvvf_cfg_unwrap()).
+ *
+ * Context: process context; waits for RCU grace periods.
+ */
+void pvvf_cfg_remove(struct pvvf_cfg_view *v)
+{
+	struct pvvf_cfg_bus *cb = v->cb;
+
+	mutex_lock(&pvvf_cfg_lock);
+	WARN_ON(rcu_access_pointer(v->vf));
+	RCU_INIT_POINTER(cb->views[v->devfn], NULL);
+	synchronize_rcu();
+	kfree(v);
+	if (!--cb->users)
+		pvvf_cfg_unwrap(cb);
+	mutex_unlock(&pvvf_cfg_lock);
+}
+
+/**
+ * pvvf_cfg_bus_wrapped() - does pvvf serve config accesses of @bus?
+ * @bus: a PCI bus
+ *
+ * Return: true if @bus->ops is pvvf's wrapper.
+ */
+bool pvvf_cfg_bus_wrapped(struct pci_bus *bus)
+{
+	struct pvvf_cfg_bus *cb;
+	bool ret;
+
+	rcu_read_lock();
+	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
+	ret = cb && bus->ops == &cb->ops;
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * pvvf_cfg_link() - serve a view from an attached VF's state
+ * @v: the view
+ * @vf: the VF; it must stay valid until pvvf_cfg_unlink()
+ *
+ * Writes become requests for @vf; reads show its state.  The function
+ * was found again: it is no longer being re-enumerated.
+ */
+void pvvf_cfg_link(struct pvvf_cfg_view *v, struct pvvf_vf *vf)
+{
+	mutex_lock(&pvvf_cfg_lock);
+	rcu_assign_pointer(v->vf, vf);
+	v->reenumerating = false;
+	mutex_unlock(&pvvf_cfg_lock);
+}
+
+/**
+ * pvvf_cfg_unlink() - detach a view from its VF
+ * @v: the view
+ *
+ * Returns once no accessor uses the VF (or its device) any more.
+ *
+ * Context: process context; waits for an RCU grace period.
+ */
+void pvvf_cfg_unlink(struct pvvf_cfg_view *v)
+{
+	mutex_lock(&pvvf_cfg_lock);
+	RCU_INIT_POINTER(v->vf, NULL);
+	mutex_unlock(&pvvf_cfg_lock);
+	synchronize_rcu();
+}
+
+/**
+ * pvvf_cfg_set_reenumerating() - keep a function's view across its removal
+ * @bus: its bus
+ * @devfn: its devfn
+ *
+ * pvvf is about to remove the function to enumerate it again with its
+ * capabilities; pvvf_cfg_link() ends this.
+ *
+ * Context: process context.
+ * Return: true if the function has a view.
+ */
+bool pvvf_cfg_set_reenumerating(struct pci_bus *bus, unsigned int devfn)
+{
+	struct pvvf_cfg_view *v = NULL;
+	struct pvvf_cfg_bus *cb;
+
+	mutex_lock(&pvvf_cfg_lock);
+	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
+	if (cb && devfn < ARRAY_SIZE(cb->views))
+		v = rcu_dereference_protected(cb->views[devfn],
+					      lockdep_is_held(&pvvf_cfg_lock));
+	if (v)
+		v->reenumerating = true;
+	mutex_unlock(&pvvf_cfg_lock);
+	return v;
+}
+
+/**
+ * pvvf_cfg_reenumerating() - is pvvf re-enumerating a view's function?
+ * @v: the view
+ *
+ * Return: true between pvvf_cfg_set_reenumerating() and pvvf_cfg_link().
+ */
+bool pvvf_cfg_reenumerating(struct pvvf_cfg_view *v)
+{
+	bool ret;
+
+	mutex_lock(&pvvf_cfg_lock);
+	ret = v->reenumerating;
+	mutex_unlock(&pvvf_cfg_lock);
+	return ret;
+}
