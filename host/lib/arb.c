@@ -114,8 +114,12 @@ struct pvvf_verdict pvvf_vf_pasid_enable(struct pvvf_vf *vf, uint8_t features)
 		return v;
 	if (!pvvf_pf_pasid_on(pf)) {
 		uint16_t ctrl = PCI_PASID_CTRL_ENABLE | pf->caps.pasid_features;
+		int err = pvvf_pf_pasid_write(pf, ctrl);
 
-		if (pvvf_pf_pasid_write(pf, ctrl))
+		/* the back-end may not write it: a host driver owns the PF */
+		if (err == -EPERM)
+			return PVVF_FAIL(EPERM, REVOKED);
+		if (err)
 			return pvvf_io_fail();
 		pf->pvvf_owner = true;
 	}

@@ -782,6 +782,25 @@ static void test_sysfs_core_with_owning_driver(void **st)
 	h_env_free(e);
 }
 
+/* A driver that owns the PF but left PASID off: pvvf cannot turn it on. */
+static void test_sysfs_core_pasid_refused_under_driver(void **st)
+{
+	const uint16_t vfs[] = { 0 };
+	struct h_env *e;
+	struct pvvf_guest *g;
+
+	(void)st;
+	open_image("nic-sva.img", NIC);
+	relink(NIC, "driver", "../../drivers/ice");
+	e = h_env_new(NULL, 0);
+	assert_int_equal(pvvf_core_add_pf(e->core, ops, pf, 0x100, &e->pf[0]), 0);
+	g = h_guest(e, "a", 0, vfs, 1);
+	h_assert_reply(h_pasid_enable(g, 0, 0), VIRTIO_PVVF_S_EPERM, VIRTIO_PVVF_Q_REVOKED);
+	assert_int_equal(hw_read(NIC, NIC_PASID + PCI_PASID_CTRL, 2), 0);
+	assert_int_equal(h_pf(e, 0).pasid_refs, 0);
+	h_env_free(e);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
@@ -806,6 +825,7 @@ int main(void)
 		T(test_sysfs_lock_wait_is_bounded),
 		T(test_sysfs_core_pasid_and_pri),
 		T(test_sysfs_core_with_owning_driver),
+		T(test_sysfs_core_pasid_refused_under_driver),
 	};
 #undef T
 
