@@ -57,6 +57,7 @@
 
 struct sysfs_vf {
 	char bdf[PVVF_PF_SYSFS_BDF_LEN];
+	int fd;				/* its config, read only */
 	uint16_t ats;			/* ATS capability offset, 0: none */
 	bool ats_on;			/* ATS Enable as last read */
 	uint32_t gate;			/* virtual page request gate */
@@ -169,6 +170,9 @@ static int cfg_open(const char *fdir, bool rw, char *err, size_t len)
 			 path);
 	else if (errno == ENOENT)
 		snprintf(err, len, "%s: no such device (removed, or a wrong BDF or root?)",
+			 path);
+	else if (errno == EMFILE)
+		snprintf(err, len, "%s: too many open files (one per VF: raise RLIMIT_NOFILE)",
 			 path);
 	else
 		snprintf(err, len, "%s: %s", path, strerror(errno));
@@ -444,31 +448,14 @@ static int lock_open(struct pvvf_pf_sysfs *s, const char *run_dir, char *err,
 
 /* ---- config access for the ops ---- */
 
-static int vf_cfg_fd(struct pvvf_pf_sysfs *s, uint16_t vf)
-{
-	char path[PATH_MAX + 32];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/virtfn%u/config", s->dir, vf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? io_errno() : fd;
-}
-
 int pvvf_pf_sysfs_cfg_read(struct pvvf_pf_sysfs *s, int vf, uint16_t off,
 			   int size, uint32_t *val)
 {
-	int fd, err;
-
 	if (vf < 0)
 		return cfg_pread(s->cfg_fd, off, size, val);
 	if (vf >= s->num_vfs)
 		return -ENODEV;
-	fd = vf_cfg_fd(s, (uint16_t)vf);
-	if (fd < 0)
-		return fd;
-	err = cfg_pread(fd, off, size, val);
-	close(fd);
-	return err;
+	return cfg_pread(s->vfs[vf].fd, off, size, val);
 }
 
 int pvvf_pf_sysfs_cfg_update(struct pvvf_pf_sysfs *s, int vf, uint16_t off,
@@ -528,6 +515,9 @@ static int pf_write16(struct pvvf_pf_sysfs *s, uint16_t off, uint16_t check,
 	}
 	if (!err)
 		err = cfg_pwrite(s->cfg_fd, off, 2, (cur & ~mask) | (val & mask));
+	if (err && err != -EBUSY)
+		say(s, "%s: config write at 0x%x failed (%s): kernel lockdown, or the device is gone?",
+		    s->bdf, off, strerror(-err));
 	pvvf_pf_sysfs_unlock(s);
 	return err;
 }
@@ -1035,11 +1025,31 @@ static int open_vf(struct pvvf_pf_sysfs *s, const uint8_t *pf_img, uint16_t i,
 	fd = cfg_open(fdir, false, err, len);
 	if (fd < 0)
 		return -1;
+	s->vfs[i].fd = fd;
 	ret = cfg_snapshot(fd, s->vfs[i].bdf, img, err, len);
-	close(fd);
 	if (!ret)
 		ret = walk_ext_caps(img, s->vfs[i].bdf, &c, err, len);
 	s->vfs[i].ats = c.ats;
+	return ret;
+}
+
+static int open_vfs(struct pvvf_pf_sysfs *s, const uint8_t *pf_img, char *err,
+		    size_t len)
+{
+	uint8_t *img = malloc(CFG_SIZE);
+	int ret = 0;
+
+	s->vfs = calloc(s->num_vfs, sizeof(*s->vfs));
+	if (!s->vfs || !img) {
+		free(img);
+		snprintf(err, len, "%s: out of memory", s->bdf);
+		return -1;
+	}
+	for (uint16_t i = 0; i < s->num_vfs; i++)
+		s->vfs[i].fd = -1;
+	for (uint16_t i = 0; !ret && i < s->num_vfs; i++)
+		ret = open_vf(s, pf_img, i, img, err, len);
+	free(img);
 	return ret;
 }
 
@@ -1073,21 +1083,8 @@ static int open_pf(struct pvvf_pf_sysfs *s, char *err, size_t len)
 	}
 	if (read_sriov(s, img, err, len))
 		goto out;
-	s->vfs = calloc(s->num_vfs, sizeof(*s->vfs));
-	if (!s->vfs) {
-		snprintf(err, len, "%s: out of memory", s->bdf);
+	if (open_vfs(s, img, err, len))
 		goto out;
-	}
-	{
-		uint8_t *vimg = malloc(CFG_SIZE);
-
-		ret = vimg ? 0 : -1;
-		for (uint16_t i = 0; !ret && i < s->num_vfs; i++)
-			ret = open_vf(s, img, i, vimg, err, len);
-		free(vimg);
-		if (ret)
-			goto out;
-	}
 	ret = read_caps(s, img, err, len);
 out:
 	free(img);
@@ -1138,6 +1135,9 @@ void pvvf_pf_sysfs_close(struct pvvf_pf_sysfs *s)
 		close(s->cfg_fd);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	for (uint16_t i = 0; s->vfs && i < s->num_vfs; i++)
+		if (s->vfs[i].fd >= 0)
+			close(s->vfs[i].fd);
 	free(s->vfs);
 	free(s);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -344,6 +345,31 @@ static void test_sysfs_refusals(void **st)
 	for (uint16_t o = 0; o < 0x10; o += 4)
 		hw_write(b, o, 4, 0xffffffff);
 	expect_refused(b, "reads all ones");
+}
+
+/* One fd per VF: a process that may not open that many is told so. */
+static void test_sysfs_fd_limit_reported(void **st)
+{
+	struct rlimit rl = { 12, 12 };
+	int status;
+	pid_t kid;
+
+	(void)st;
+	build_tree("nic-no-pri.img");		/* 8 VFs */
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		struct pvvf_pf_sysfs *p;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(2);
+		p = open_bdf("0000:5e:00.0");
+		_exit(!p && strstr(err, "too many open files (one per VF: raise RLIMIT_NOFILE)") ?
+		      0 : 1);
+	}
+	assert_int_equal(waitpid(kid, &status, 0), kid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Bytes of a hostile chain never crash the walker: refused or opened. */
@@ -808,6 +834,7 @@ int main(void)
 		T(test_sysfs_every_image),
 		T(test_sysfs_every_image_has_a_case),
 		T(test_sysfs_refusals),
+		T(test_sysfs_fd_limit_reported),
 		T(test_sysfs_random_chains),
 		T(test_sysfs_pasid_write_keeps_reserved_bits),
 		T(test_sysfs_write_behind_back_refused),
