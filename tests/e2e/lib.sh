@@ -19,6 +19,15 @@ E2E_LOCATOR=0000:00:1c.0/00.0		# ... and as pvvfd locates it
 E2E_VF_ID=1af4:1044			# modern virtio-rng
 E2E_PRI_CAPACITY=16			# the simulated PF's page request pool
 declare -A E2E_KVER=() E2E_INDEX=() E2E_QPID=()
+# Per-guest options, unset for the suite's guests a, b and c (used by
+# tests/e2e/transparent.sh):
+#   E2E_CAP[G]      +cap= for G's VF: free extended config space for the
+#                   guest's synthesized PASID/PRI capabilities
+#   E2E_VIOMMU[G]=1 an intel-iommu in scalable mode with PASID (see
+#                   e2e_viommu_args), the guest kernel told to use it
+#   E2E_INITRD[G]   G's initramfs instead of $E2E_DIR/initrd-KVER.gz
+declare -A E2E_CAP=() E2E_VIOMMU=() E2E_INITRD=()
+E2E_VMODS=()
 E2E_GUESTS=(a b c)
 E2E_PID=
 E2E_PY=/usr/bin/python3
@@ -69,41 +78,66 @@ e2e_cleanup() {
 	fi
 }
 
-# e2e_build KVER: pvvf.ko and pvvf_test.ko for KVER (in a copy of the
-# tree, like DKMS), and the initramfs $E2E_DIR/initrd-KVER.gz with them and
-# the agent.  Debian 6.1's virtio core is modular: those modules go first.
-e2e_build() {
-	local kver=$1 mod=$E2E_DIR/mod-$1 vmods=() m
+# e2e_virtio_mods KVER: E2E_VMODS=(), the "-m MODULE.ko" arguments of
+# scripts/initramfs.sh for the virtio core modules KVER needs first.
+# Debian 6.1's virtio core is modular; 6.12's is built in.
+e2e_virtio_mods() {
+	local kver=$1 m
 	local kmods=$PVVF_CACHE/kernels/$kver/modules/kernel/drivers/virtio
-	if grep -q '^CONFIG_VIRTIO_PCI=m' "$PVVF_CACHE/kernels/$kver/config"; then
-		for m in virtio_ring virtio virtio_pci_legacy_dev \
-			 virtio_pci_modern_dev virtio_pci; do
-			[ -f "$kmods/$m.ko" ] || die "e2e: no $kmods/$m.ko (make deps)"
-			vmods+=(-m "$kmods/$m.ko")
-		done
-	fi
+	E2E_VMODS=()
+	grep -q '^CONFIG_VIRTIO_PCI=m' "$PVVF_CACHE/kernels/$kver/config" || return 0
+	for m in virtio_ring virtio virtio_pci_legacy_dev \
+		 virtio_pci_modern_dev virtio_pci; do
+		[ -f "$kmods/$m.ko" ] || die "e2e: no $kmods/$m.ko (make deps)"
+		E2E_VMODS+=(-m "$kmods/$m.ko")
+	done
+}
+
+# e2e_build KVER: pvvf.ko, pvvf_test.ko and pcicore_test.ko for KVER (in
+# a copy of the tree, like DKMS), and the initramfs $E2E_DIR/initrd-KVER.gz
+# with the first two and the agent.
+e2e_build() {
+	local kver=$1 mod=$E2E_DIR/mod-$1
+	e2e_virtio_mods "$kver"
 	mkdir -p "$mod/tests"
 	cp -r "$E2E_TOP/Kbuild" "$E2E_TOP/guest" "$E2E_TOP/include" "$E2E_TOP/uapi" "$mod/"
 	cp -r "$E2E_TOP/tests/consumer" "$mod/tests/"
 	make -s -C "/lib/modules/$kver/build" M="$mod" modules >"$mod/build.log" 2>&1 ||
 		{ cat "$mod/build.log" >&2; die "e2e: module build for $kver failed"; }
-	bash "$E2E_TOP/scripts/initramfs.sh" "${vmods[@]}" \
+	bash "$E2E_TOP/scripts/initramfs.sh" "${E2E_VMODS[@]}" \
 		-m "$mod/pvvf.ko" -m "$mod/pvvf_test.ko" \
 		-s "$E2E_TOP/tests/e2e/agent.sh" "$E2E_DIR/initrd-$kver.gz" 2>/dev/null ||
 		die "e2e: initramfs for $kver failed"
 }
 
-# e2e_pvvfd_args: the daemon's command line (one PF, guests a, b and c),
-# one argument a line.
+# e2e_initrd_manual KVER: after e2e_build KVER, the initramfs
+# $E2E_DIR/initrd-KVER-manual.gz: the agent runs with no pvvf module
+# loaded; pvvf.ko, pvvf_test.ko and pcicore_test.ko are in
+# /lib/modules/manual/ for the test to insmod, with parameters, and the
+# agent's helpers for transparent mode are in /lib/transparent.sh.
+e2e_initrd_manual() {
+	local kver=$1 mod=$E2E_DIR/mod-$1 m files=()
+	e2e_virtio_mods "$kver"
+	for m in pvvf pvvf_test pcicore_test; do
+		files+=(-f "$mod/$m.ko:/lib/modules/manual/$m.ko")
+	done
+	bash "$E2E_TOP/scripts/initramfs.sh" "${E2E_VMODS[@]}" "${files[@]}" \
+		-f "$E2E_TOP/tests/e2e/transparent-guest.sh:/lib/transparent.sh" \
+		-s "$E2E_TOP/tests/e2e/agent.sh" "$E2E_DIR/initrd-$kver-manual.gz" 2>/dev/null ||
+		die "e2e: initramfs for $kver failed"
+}
+
+# e2e_pvvfd_args: the daemon's command line (one PF, the guests in
+# E2E_GUESTS), one argument a line.  $E2E_PF_MORE: more sim: options.
 # Page requests are answered only by the control socket's "complete" (the
 # simulated PF would answer each after 1 ms), and a PRI drain ends only
 # when they are (the core would give up after 100 ms), or a guest goes away.
 e2e_pvvfd_args() {
 	local g
-	printf '%s\n' --pf "sim:id=pf0,vfs=8,pri-capacity=$E2E_PRI_CAPACITY,prq-delay-us=3600000000"
+	printf '%s\n' --pf "sim:id=pf0,vfs=8,pri-capacity=$E2E_PRI_CAPACITY,prq-delay-us=3600000000${E2E_PF_MORE:+,$E2E_PF_MORE}"
 	for g in "${E2E_GUESTS[@]}"; do
 		printf '%s\n' --guest \
-			"name=$g,socket=$E2E_DIR/$g.sock,vf=pf0:${E2E_INDEX[$g]}@$E2E_LOCATOR+id=$E2E_VF_ID"
+			"name=$g,socket=$E2E_DIR/$g.sock,vf=pf0:${E2E_INDEX[$g]}@$E2E_LOCATOR+id=$E2E_VF_ID${E2E_CAP[$g]:++cap=${E2E_CAP[$g]}}"
 	done
 	printf '%s\n' --control "$E2E_DIR/ctl" --log "$E2E_DIR/journal" \
 		--drain-timeout-ms 60000
@@ -128,9 +162,24 @@ e2e_pvvfd() {
 	die "e2e: pvvfd did not come up"
 }
 
+# e2e_pvvfd_stop: stop the daemon (SIGTERM: it disconnects every guest and
+# removes its sockets; the journal is appended to by the next one).
+e2e_pvvfd_stop() {
+	[ -n "$E2E_PID" ] || return 0
+	kill -TERM "$E2E_PID" 2>/dev/null
+	wait "$E2E_PID" 2>/dev/null
+	E2E_PID=
+}
+
 # e2e_qemu_args G: guest G's QEMU command line, one argument a line.
 e2e_qemu_args() {
-	local g=$1 kver=${E2E_KVER[$1]}
+	local g=$1 kver=${E2E_KVER[$1]} pvvf=() append="console=ttyS0 panic=-1 loglevel=7"
+	if [ "${E2E_VIOMMU[$g]:-0}" = 1 ]; then
+		mapfile -t pvvf < <(e2e_viommu_args)
+		append+=" intel_iommu=on,sm_on"
+	else
+		pvvf=(-device vhost-user-pvvf-pci,chardev=pvvf0)
+	fi
 	printf '%s\n' -L "$SEABIOS_DIR" -L "$QEMU_PC_BIOS" \
 		-machine q35 -m 512M \
 		-object memory-backend-memfd,id=mem,size=512M,share=on \
@@ -140,12 +189,31 @@ e2e_qemu_args() {
 		-chardev "socket,id=agent,path=$E2E_DIR/$g.agent,server=on,wait=off" \
 		-serial chardev:agent \
 		-chardev "socket,id=pvvf0,path=$E2E_DIR/$g.sock" \
-		-device vhost-user-pvvf-pci,chardev=pvvf0 \
+		"${pvvf[@]}" \
 		-device pcie-root-port,id=rp1,chassis=1,bus=pcie.0,addr=1c.0 \
 		-device virtio-rng-pci,bus=rp1,disable-legacy=on,ats=on \
 		-kernel "$PVVF_CACHE/kernels/$kver/vmlinuz" \
-		-initrd "$E2E_DIR/initrd-$kver.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=7"
+		-initrd "${E2E_INITRD[$g]:-$E2E_DIR/initrd-$kver.gz}" \
+		-append "$append"
+}
+
+# e2e_viommu_args: the vIOMMU, and the pvvf device out of its scope, one
+# argument a line (docs/design.md, "Transparent mode under a vIOMMU").
+# intel-iommu in scalable mode with PASID: ECAP.SMTS and ECAP.PASID, no
+# PRS (QEMU 10.0 has none), no device-iotlb (QEMU 10.0 refuses it with
+# PASID), so the guest's IOMMU enables PASID on the VF and never ATS.  It
+# comes before the devices it translates.  pvvfd (libvhost-user) cannot
+# follow a vIOMMU's translations: the pvvf device sits behind a PCIe
+# expander bridge with bypass_iommu=on, which leaves its bus out of the
+# DMAR unit's scope.  Linux gives a device outside every remapping unit no
+# MSI while interrupt remapping is on, hence intremap=off.  The stand-in
+# VF stays at 00:1c.0/00.0, under the IOMMU.
+e2e_viommu_args() {
+	printf '%s\n' \
+		-device intel-iommu,x-scalable-mode=on,x-pasid-mode=on,intremap=off \
+		-device pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0,addr=10.0,bypass_iommu=on \
+		-device pcie-root-port,id=rpx,chassis=2,bus=pxb1 \
+		-device vhost-user-pvvf-pci,chardev=pvvf0,bus=rpx
 }
 
 # e2e_boot G: start guest G's QEMU (its console goes to $E2E_DIR/G.console,
