@@ -298,6 +298,9 @@ for x in a b c; do
 done
 result "no PCIe rule broken in the simulated PF; no kernel warning in any guest"
 
+# Transparent mode under a vIOMMU: two more guests (tests/e2e/transparent.sh).
+. "$(dirname "$0")/transparent.sh"
+
 echo "# e2e run time: $(( $(date +%s) - start )) s"
 if [ $failed -ne 0 ]; then
 	for x in a b c; do
