@@ -29,7 +29,7 @@ TP_PRI_CAPACITY=24
 # pvvf.ko's parameters for transparent mode (docs/design.md): re-enumerate
 # the VF even though a driver is bound to it (virtio-pci binds the
 # stand-in virtio-rng at boot).
-TP_PARAMS="transparent=1 rebind_bound=1"
+TP_PARAMS="transparent=1 reenumerate_bound=1"
 
 # tp_missing: why this pvvf.ko cannot run the transparent checks, or "".
 tp_missing() {
