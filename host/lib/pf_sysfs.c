@@ -89,6 +89,7 @@ struct pvvf_pf_sysfs {
 	pvvf_pf_notify_fn *notify;
 	void *cookie;
 	char msg[256];
+	uint32_t msg_seq;		/* bumped with every new message */
 };
 
 static void say(struct pvvf_pf_sysfs *s, const char *fmt, ...)
@@ -101,6 +102,7 @@ static void say(struct pvvf_pf_sysfs *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
 	va_end(ap);
+	s->msg_seq++;
 }
 
 static void note(struct pvvf_pf_sysfs *s, enum pvvf_pf_note n, uint16_t vf)
@@ -1207,6 +1209,11 @@ int pvvf_pf_sysfs_get_state(struct pvvf_pf_sysfs *s, struct pvvf_pf_sysfs_state 
 const char *pvvf_pf_sysfs_last_message(const struct pvvf_pf_sysfs *s)
 {
 	return s->msg;
+}
+
+uint32_t pvvf_pf_sysfs_message_seq(const struct pvvf_pf_sysfs *s)
+{
+	return s->msg_seq;
 }
 
 void pvvf_pf_sysfs_request_reset(struct pvvf_pf_sysfs *s)

@@ -76,8 +76,12 @@ void pvvf_pf_sysfs_vf_ids(const struct pvvf_pf_sysfs *pf, uint16_t *vendor,
 const char *pvvf_pf_sysfs_vf_bdf(const struct pvvf_pf_sysfs *pf, uint16_t vf);
 int pvvf_pf_sysfs_get_state(struct pvvf_pf_sysfs *pf,
 			    struct pvvf_pf_sysfs_state *st);
-/* The last error or change of state, as text ("" if none). */
+/*
+ * The last error or change of state, as text ("" if none), and a number
+ * that changes with every new message (for a caller that logs them).
+ */
 const char *pvvf_pf_sysfs_last_message(const struct pvvf_pf_sysfs *pf);
+uint32_t pvvf_pf_sysfs_message_seq(const struct pvvf_pf_sysfs *pf);
 
 /* The host asks for a PF reset (the core runs it after the guests acked). */
 void pvvf_pf_sysfs_request_reset(struct pvvf_pf_sysfs *pf);

@@ -114,10 +114,30 @@ static void arm_timer(struct pvvfd *d, uint64_t deadline)
  * events and config changes it queued (the core's callbacks only mark
  * guests, since they must not call back into it), re-arm the timer.
  */
+/* What a real PF's back-end found (driver bound, removal, a failure). */
+static void journal_pf_messages(struct pvvfd *d)
+{
+	for (unsigned int i = 0; i < d->opts.num_pfs; i++) {
+		struct pvvfd_pf *pf = &d->pfs[i];
+		char msg[256];
+
+		if (!pf->sysfs || pvvf_pf_sysfs_message_seq(pf->sysfs) == pf->sysfs_msg_seq)
+			continue;
+		pf->sysfs_msg_seq = pvvf_pf_sysfs_message_seq(pf->sysfs);
+		snprintf(msg, sizeof(msg), "%s", pvvf_pf_sysfs_last_message(pf->sysfs));
+		for (char *c = msg; *c; c++)
+			if (*c <= ' ' || *c > '~')
+				*c = '_';
+		pvvfd_journal("daemon event=pf-message pf=%s msg=%s", pf->opt->name, msg);
+	}
+}
+
 void pvvfd_settle(struct pvvfd *d)
 {
 	uint64_t now = pvvfd_now_ns();
 	uint64_t deadline = pvvf_core_tick(d->core, now);
+
+	journal_pf_messages(d);
 
 	/* Delivering pops events, which never queues new ones; twice is plenty. */
 	for (int round = 0; round < 2; round++)
@@ -175,6 +195,7 @@ static int setup_pf_sysfs(struct pvvfd_pf *pf)
 		return -1;
 	}
 	pvvf_pf_sysfs_get_state(pf->sysfs, &st);
+	pf->sysfs_msg_seq = pvvf_pf_sysfs_message_seq(pf->sysfs);
 	pvvfd_journal("daemon event=pf pf=%s backend=sysfs bdf=%s driver=%s driver_owns=%d",
 		      pf->opt->name, so->bdf, st.driver[0] ? st.driver : "none",
 		      st.driver_owns);

@@ -56,6 +56,7 @@ struct pvvfd_pf {
 	const struct pvvfd_pf_opt *opt;
 	struct pvvf_pf_sim *sim;		/* PVVFD_PF_SIM */
 	struct pvvf_pf_sysfs *sysfs;		/* PVVFD_PF_SYSFS */
+	uint32_t sysfs_msg_seq;			/* its last message journaled */
 	struct pvvf_pf *pf;
 };
 

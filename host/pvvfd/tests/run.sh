@@ -276,6 +276,8 @@ else
 fi
 grep -q 'daemon event=pf pf=nic0 backend=sysfs bdf=0000:3b:00.0 driver=pci-pf-stub driver_owns=0' \
 	"$tmp/journal5" && ok "the real PF is journaled" || not_ok "no daemon event=pf line"
+grep -q 'daemon event=pf-message pf=nic0 msg=0000:3b:00.0:_removed:_its_sysfs_directory_vanished' \
+	"$tmp/journal5" && ok "the back-end's findings are journaled" || not_ok "no pf-message line"
 kill -TERM "$pid"; wait "$pid"
 [ $? -eq 0 ] && ok "SIGTERM with a removed real PF: exit 0" || not_ok "exit status with a real PF"
 
