@@ -9,6 +9,8 @@
 #   make modules-all   W=1 builds for 6.1 and 6.12, checkpatch --strict, sparse
 #   make uapi-check    the wire header, standalone in userspace and in Kbuild
 #   make test-host     host core, pvvfd and pvvfctl tests under ASan and UBSan
+#   make package-check man pages, systemd unit, example config, dkms build
+#                      and initramfs hook (6.1 and 6.12), in temporary trees
 #   make kunit         KUnit suites on UML
 #   make model-check   spin: safety and liveness of the protocol model
 #   make qemu          QEMU with the pvvf device, and libvhost-user (cached)
@@ -27,7 +29,7 @@ KVER_61 := $(word 1,$(KVERS))
 KVER_612 := $(word 2,$(KVERS))
 KVER ?= $(KVER_612)
 
-.PHONY: all deps modules modules-all uapi-check host test-host kunit model-check \
+.PHONY: all deps modules modules-all uapi-check host test-host package-check kunit model-check \
 	qemu e2e demo bench check clean
 
 all: host modules
@@ -53,6 +55,9 @@ test-host:
 	$(MAKE) -C host test
 	$(MAKE) -C host/pvvfd test
 	$(MAKE) -C host/pvvfctl test
+
+package-check: host
+	bash scripts/package-check.sh
 
 kunit:
 	bash scripts/kunit.sh

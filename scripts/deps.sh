@@ -66,6 +66,7 @@ PKGS=(
 	sparse
 	libcmocka-dev pkg-config
 	libjansson-dev
+	dkms
 	clang libclang-rt-14-dev
 	valgrind
 	spin
