@@ -410,7 +410,14 @@ static void dump(const struct opts *o, struct reply *rep)
 	check_error(rep, o);
 }
 
-/* The PF records with their simulated PF's counters inside. */
+/* A PF's back-end record: "sim" (simulated) or "sysfs" (a real PF). */
+static bool is_backend(const struct record *r, const char *pf)
+{
+	return (!strcmp(r->kind, "sim") || !strcmp(r->kind, "sysfs")) &&
+	       !strcmp(field_or(r, "pf"), pf);
+}
+
+/* The PF records with their back-end's record inside, under its kind. */
 static json_t *pfs_json(const struct reply *rep, const char *only)
 {
 	json_t *a = json_array();
@@ -423,9 +430,9 @@ static json_t *pfs_json(const struct reply *rep, const char *only)
 			continue;
 		pf = record_json(r, false);
 		for (int k = 0; k < rep->n; k++)
-			if (!strcmp(rep->rec[k].kind, "sim") &&
-			    !strcmp(field_or(&rep->rec[k], "pf"), field_or(r, "name")))
-				json_object_set_new(pf, "sim", record_json(&rep->rec[k], false));
+			if (is_backend(&rep->rec[k], field_or(r, "name")))
+				json_object_set_new(pf, rep->rec[k].kind,
+						    record_json(&rep->rec[k], false));
 		json_array_append_new(a, pf);
 	}
 	return a;
@@ -481,7 +488,7 @@ static int cmd_list(const struct opts *o, int argc, char **argv)
 static int cmd_show(const struct opts *o, int argc, char **argv)
 {
 	struct reply rep;
-	const struct record *found = NULL, *sim = NULL;
+	const struct record *found = NULL, *backend = NULL;
 	char pf[64] = "";
 	const char *index = NULL;
 
@@ -512,14 +519,13 @@ static int cmd_show(const struct opts *o, int argc, char **argv)
 		    index ? " assigned to a guest" : "");
 	if (!strcmp(argv[0], "pf"))
 		for (int i = 0; i < rep.n; i++)
-			if (!strcmp(rep.rec[i].kind, "sim") &&
-			    !strcmp(field_or(&rep.rec[i], "pf"), argv[1]))
-				sim = &rep.rec[i];
+			if (is_backend(&rep.rec[i], argv[1]))
+				backend = &rep.rec[i];
 	if (o->json) {
 		json_t *j = record_json(found, false);
 
-		if (sim)
-			json_object_set_new(j, "sim", record_json(sim, false));
+		if (backend)
+			json_object_set_new(j, backend->kind, record_json(backend, false));
 		if (!strcmp(argv[0], "guest")) {
 			json_t *vfs = json_array();
 
@@ -534,9 +540,9 @@ static int cmd_show(const struct opts *o, int argc, char **argv)
 		return 0;
 	}
 	vertical(found);
-	if (sim) {
-		printf("\nsimulated PF\n");
-		vertical(sim);
+	if (backend) {
+		printf("\n%s\n", !strcmp(backend->kind, "sim") ? "simulated PF" : "sysfs back-end");
+		vertical(backend);
 	}
 	if (!strcmp(argv[0], "guest")) {
 		struct reply only = { .n = 0, .rec = calloc(rep.n ? rep.n : 1, sizeof(*only.rec)) };
