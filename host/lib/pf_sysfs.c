@@ -276,6 +276,29 @@ static uint16_t *ext_cap_slot(struct ext_caps *c, uint16_t id)
 	}
 }
 
+/* A header inside the registers of a capability pvvf reads: corrupt. */
+static int ext_caps_overlap(const struct ext_caps *c, const uint8_t *seen,
+			    const char *bdf, char *err, size_t len)
+{
+	const struct { uint16_t at, id; } used[] = {
+		{ c->sriov, PCI_EXT_CAP_ID_SRIOV }, { c->ats, PCI_EXT_CAP_ID_ATS },
+		{ c->pri, PCI_EXT_CAP_ID_PRI }, { c->pasid, PCI_EXT_CAP_ID_PASID },
+	};
+
+	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++) {
+		uint16_t end = used[i].at + ext_cap_size(used[i].id);
+
+		for (uint16_t o = used[i].at + 4; used[i].at && o < end; o += 4) {
+			if (seen[o / 4]) {
+				snprintf(err, len, "%s: extended capability at 0x%x lies inside the one at 0x%x",
+					 bdf, o, used[i].at);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /*
  * Walk the extended list from 0x100: every pointer dword aligned and in
  * extended space, no header visited twice, each capability pvvf uses
@@ -289,8 +312,6 @@ static int walk_ext_caps(const uint8_t *img, const char *bdf, struct ext_caps *c
 	uint16_t off = EXT_CFG;
 
 	memset(c, 0, sizeof(*c));
-	if (img_r32(img, EXT_CFG) == 0)
-		return 0;		/* no extended capabilities */
 	while (off) {
 		uint32_t h = img_r32(img, off);
 		uint16_t id = PCI_EXT_CAP_ID(h), *slot = ext_cap_slot(c, id);
@@ -321,22 +342,7 @@ static int walk_ext_caps(const uint8_t *img, const char *bdf, struct ext_caps *c
 		}
 		off = next;
 	}
-	/* a header inside a capability pvvf reads means a corrupt chain */
-	for (int i = 0; i < 4; i++) {
-		const uint16_t caps[4] = { c->sriov, c->ats, c->pri, c->pasid };
-		uint16_t at = caps[i];
-
-		if (!at)
-			continue;
-		for (uint16_t o = at + 4; o < at + ext_cap_size(PCI_EXT_CAP_ID(img_r32(img, at))); o += 4) {
-			if (seen[o / 4]) {
-				snprintf(err, len, "%s: extended capability at 0x%x lies inside the one at 0x%x",
-					 bdf, o, at);
-				return -1;
-			}
-		}
-	}
-	return 0;
+	return ext_caps_overlap(c, seen, bdf, err, len);
 }
 
 /* ---- names and links ---- */
