@@ -87,10 +87,12 @@ uint32_t pvvf_pf_sysfs_message_seq(const struct pvvf_pf_sysfs *pf);
 void pvvf_pf_sysfs_request_reset(struct pvvf_pf_sysfs *pf);
 
 /*
- * Config space access, as the ops do it.  @vf < 0 is the PF.  @size is 2
- * or 4 and @off a multiple of it.  cfg_update replaces the bits in @mask
- * with @val under the PF's lock (read, modify, write); @old gets the value
- * before, if not NULL.  Both return 0 or a negative errno.
+ * Raw config space access, as the ops do it.  @vf < 0 is the PF.  @size
+ * is 2 or 4 and @off a multiple of it.  cfg_update replaces the bits in
+ * @mask with @val under the PF's lock (read, modify, write) and writes
+ * the PF only (-EPERM for a VF); it does not ask who owns the PF, the
+ * ops do.  @old gets the value before, if not NULL.  Both return 0 or a
+ * negative errno.
  */
 int pvvf_pf_sysfs_cfg_read(struct pvvf_pf_sysfs *pf, int vf, uint16_t off,
 			   int size, uint32_t *val);
