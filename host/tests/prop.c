@@ -22,7 +22,7 @@
 #define P_MAX_GUEST	3
 #define P_EVQ_DEPTH	8
 
-struct world {
+struct prop_world {
 	uint64_t rng;
 	uint64_t now;
 	struct pvvf_core *core;
@@ -34,7 +34,7 @@ struct world {
 	struct prop_result *res;
 };
 
-static uint64_t p_rand(struct world *w)
+static uint64_t p_rand(struct prop_world *w)
 {
 	w->rng ^= w->rng << 13;
 	w->rng ^= w->rng >> 7;
@@ -42,17 +42,20 @@ static uint64_t p_rand(struct world *w)
 	return w->rng;
 }
 
-static uint32_t p_below(struct world *w, uint32_t n)
+static uint32_t p_below(struct prop_world *w, uint32_t n)
 {
 	return n ? (uint32_t)(p_rand(w) % n) : 0;
 }
 
-static bool p_chance(struct world *w, uint32_t percent)
+static bool p_chance(struct prop_world *w, uint32_t percent)
 {
 	return p_below(w, 100) < percent;
 }
 
-static bool p_fail(struct world *w, const char *fmt, ...)
+static bool p_fail(struct prop_world *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static bool p_fail(struct prop_world *w, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -67,7 +70,7 @@ static bool p_fail(struct world *w, const char *fmt, ...)
 
 /* ---- world ---- */
 
-static void p_sim_params(struct world *w, struct pvvf_pf_sim_params *p)
+static void p_sim_params(struct prop_world *w, struct pvvf_pf_sim_params *p)
 {
 	pvvf_pf_sim_params_default(p);
 	p->num_vfs = (uint16_t)(4 + p_below(w, 5));
@@ -80,7 +83,7 @@ static void p_sim_params(struct world *w, struct pvvf_pf_sim_params *p)
 	p->seed = p_rand(w) | 1;
 }
 
-static void p_add_vf(struct world *w, struct pvvf_guest *g, int pf, uint16_t vf)
+static void p_add_vf(struct prop_world *w, struct pvvf_guest *g, int pf, uint16_t vf)
 {
 	struct pvvf_vf_spec s = {
 		.pf = w->pf[pf], .vf_index = vf, .path_len = 1,
@@ -90,7 +93,7 @@ static void p_add_vf(struct world *w, struct pvvf_guest *g, int pf, uint16_t vf)
 	pvvf_guest_add_vf(g, &s);
 }
 
-static void p_connect(struct world *w, struct pvvf_guest *g)
+static void p_connect(struct prop_world *w, struct pvvf_guest *g)
 {
 	uint64_t f = pvvf_guest_offered_features(g);
 
@@ -106,7 +109,7 @@ static void p_log(void *opaque, const char *line)
 	fprintf(stderr, "%s\n", line);
 }
 
-static void p_world_new(struct world *w, uint64_t seed)
+static void p_world_new(struct prop_world *w, uint64_t seed)
 {
 	struct pvvf_core_cb cb = { .log = p_log };
 	struct prop_result *res = w->res;
@@ -139,7 +142,7 @@ static void p_world_new(struct world *w, uint64_t seed)
 		p_connect(w, w->g[i]);
 }
 
-static void p_world_free(struct world *w)
+static void p_world_free(struct prop_world *w)
 {
 	pvvf_core_destroy(w->core);
 	for (int i = 0; i < w->npf; i++)
@@ -157,7 +160,7 @@ static uint64_t p_mix(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static uint64_t p_fingerprint(struct world *w)
+uint64_t prop_world_fingerprint(struct prop_world *w)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -202,7 +205,7 @@ static bool p_device_scoped(uint16_t op)
 	       op == VIRTIO_PVVF_OP_EVENT_ACK;
 }
 
-static uint32_t p_slot(struct world *w, struct pvvf_guest *g, uint16_t op)
+static uint32_t p_slot(struct prop_world *w, struct pvvf_guest *g, uint16_t op)
 {
 	struct virtio_pvvf_config c;
 	uint32_t n;
@@ -216,7 +219,7 @@ static uint32_t p_slot(struct world *w, struct pvvf_guest *g, uint16_t op)
 	return p_chance(w, 50) ? VIRTIO_PVVF_VF_NONE : p_below(w, 12);
 }
 
-static void p_body(struct world *w, uint16_t op, uint8_t *body)
+static void p_body(struct prop_world *w, uint16_t op, uint8_t *body)
 {
 	switch (op) {
 	case VIRTIO_PVVF_OP_PASID_ENABLE:
@@ -237,7 +240,7 @@ static void p_body(struct world *w, uint16_t op, uint8_t *body)
 		body[p_below(w, 8)] ^= 0x80;
 }
 
-static void p_request(struct world *w)
+static void p_request(struct prop_world *w)
 {
 	struct pvvf_guest *g = w->g[p_below(w, (uint32_t)w->ng)];
 	uint16_t op = p_opcodes[p_below(w, sizeof(p_opcodes) / sizeof(p_opcodes[0]))];
@@ -246,7 +249,7 @@ static void p_request(struct world *w)
 		.opcode = htole16(op), .vf = htole32(p_slot(w, g, op)), .tag = htole32(w->res->steps),
 	};
 	size_t len = h_req_size(op), cap = h_resp_size(op);
-	uint64_t before = p_fingerprint(w);
+	uint64_t before = prop_world_fingerprint(w);
 	struct pvvf_vf_info vb, va;
 	bool has_vf = !pvvf_guest_get_vf_info(g, le32toh(h.vf), &vb);
 	struct h_reply r;
@@ -270,7 +273,7 @@ static void p_request(struct world *w)
 	if (r.status == VIRTIO_PVVF_S_OK || r.used == 0)
 		return;
 	w->res->refused++;
-	if (p_fingerprint(w) != before)
+	if (prop_world_fingerprint(w) != before)
 		p_fail(w, "op 0x%x refused (status %u qual %u) but changed state",
 		       op, r.status, r.qual);
 }
@@ -280,7 +283,7 @@ static void p_request(struct world *w)
  * already ran (ack deadline) or the VF left the slot.  Acks are sent right
  * after the pop, so a reset still pending is the one this event began.
  */
-static bool p_still_waits(struct world *w, struct pvvf_guest *g,
+static bool p_still_waits(struct prop_world *w, struct pvvf_guest *g,
 			  const struct virtio_pvvf_event *ev)
 {
 	struct pvvf_vf_info vi;
@@ -294,7 +297,7 @@ static bool p_still_waits(struct world *w, struct pvvf_guest *g,
 	return pi.reset_pending;
 }
 
-static void p_events(struct world *w)
+static void p_events(struct prop_world *w)
 {
 	struct pvvf_guest *g = w->g[p_below(w, (uint32_t)w->ng)];
 	struct virtio_pvvf_event ev;
@@ -311,7 +314,7 @@ static void p_events(struct world *w)
 	}
 }
 
-static void p_hotplug(struct world *w)
+static void p_hotplug(struct prop_world *w)
 {
 	int p = (int)p_below(w, (uint32_t)w->npf);
 	uint16_t v = (uint16_t)p_below(w, w->sp[p].num_vfs);
@@ -327,7 +330,7 @@ static void p_hotplug(struct world *w)
 			pvvf_guest_remove_vf(w->g[i], vi.slot);
 }
 
-static void p_host(struct world *w, uint32_t what)
+static void p_host(struct prop_world *w, uint32_t what)
 {
 	int p = (int)p_below(w, (uint32_t)w->npf);
 	struct pvvf_pf_sim *s = w->sim[p];
@@ -355,7 +358,7 @@ static void p_host(struct world *w, uint32_t what)
 	}
 }
 
-static void p_tick(struct world *w)
+static void p_tick(struct prop_world *w)
 {
 	uint32_t r = p_below(w, 100);
 	uint64_t dt = r < 70 ? 100000 + p_below(w, 3000000) :
@@ -365,7 +368,7 @@ static void p_tick(struct world *w)
 	pvvf_core_tick(w->core, w->now);
 }
 
-static void p_step(struct world *w, uint32_t step, uint32_t steps)
+static void p_step(struct prop_world *w, uint32_t step, uint32_t steps)
 {
 	uint32_t r = p_below(w, 1000);
 	int p = (int)p_below(w, (uint32_t)w->npf);
@@ -400,7 +403,7 @@ struct p_count {
 	uint32_t pasid, pri_used, held, ats;
 };
 
-static bool p_check_vf(struct world *w, int p, uint16_t v, struct p_count *c)
+static bool p_check_vf(struct prop_world *w, int p, uint16_t v, struct p_count *c)
 {
 	struct pvvf_vf_info vi;
 	uint32_t out = pvvf_pf_sim_outstanding(w->sim[p], v);
@@ -427,13 +430,13 @@ static bool p_check_vf(struct world *w, int p, uint16_t v, struct p_count *c)
 	return true;
 }
 
-static uint16_t p_sim_reg(struct world *w, int p, uint16_t cap, uint16_t off)
+static uint16_t p_sim_reg(struct prop_world *w, int p, uint16_t cap, uint16_t off)
 {
 	return (uint16_t)pvvf_pf_sim_cfg_read(w->sim[p], -1,
 		(uint16_t)(pvvf_pf_sim_cap(w->sim[p], cap) + off), 2);
 }
 
-static bool p_check_pasid(struct world *w, int p, const struct pvvf_pf_info *pi,
+static bool p_check_pasid(struct prop_world *w, int p, const struct pvvf_pf_info *pi,
 			  const struct p_count *c)
 {
 	bool bit = w->sp[p].pasid &&
@@ -451,7 +454,7 @@ static bool p_check_pasid(struct world *w, int p, const struct pvvf_pf_info *pi,
 	return true;
 }
 
-static bool p_check_pri(struct world *w, int p, const struct pvvf_pf_info *pi,
+static bool p_check_pri(struct prop_world *w, int p, const struct pvvf_pf_info *pi,
 			const struct p_count *c)
 {
 	bool bit = w->sp[p].pri &&
@@ -471,7 +474,7 @@ static bool p_check_pri(struct world *w, int p, const struct pvvf_pf_info *pi,
 	return true;
 }
 
-static bool p_check(struct world *w)
+static bool p_check(struct prop_world *w)
 {
 	w->res->violations = 0;
 	for (int p = 0; p < w->npf; p++)
@@ -503,7 +506,7 @@ static bool p_check(struct world *w)
 }
 
 /* Everyone left: the PF holds only what the host itself owns. */
-static bool p_check_final(struct world *w)
+static bool p_check_final(struct prop_world *w)
 {
 	for (int i = 0; i < w->ng; i++)
 		pvvf_guest_disconnect(w->g[i]);
@@ -529,9 +532,65 @@ static bool p_check_final(struct world *w)
 	return true;
 }
 
+struct prop_world *prop_world_new(uint64_t seed, struct prop_result *res)
+{
+	struct prop_world *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	memset(res, 0, sizeof(*res));
+	w->res = res;
+	p_world_new(w, seed);
+	return w;
+}
+
+void prop_world_free(struct prop_world *w)
+{
+	p_world_free(w);
+	free(w);
+}
+
+void prop_world_step(struct prop_world *w, uint64_t seed, bool may_remove)
+{
+	w->rng = seed * 0x9e3779b97f4a7c15ULL | 1;
+	w->res->steps++;
+	p_step(w, may_remove ? 1 : 0, 1);
+}
+
+bool prop_world_check(struct prop_world *w)
+{
+	return p_check(w);
+}
+
+bool prop_world_finish(struct prop_world *w)
+{
+	return p_check_final(w);
+}
+
+int prop_world_num_guests(const struct prop_world *w)
+{
+	return w->ng;
+}
+
+struct pvvf_guest *prop_world_guest(const struct prop_world *w, int i)
+{
+	return w->g[i];
+}
+
+void prop_world_reconnect(struct prop_world *w, int i)
+{
+	pvvf_guest_disconnect(w->g[i]);
+	p_connect(w, w->g[i]);
+}
+
+bool prop_world_fail(struct prop_world *w, const char *what)
+{
+	return p_fail(w, "%s", what);
+}
+
 bool prop_run(uint64_t seed, uint32_t steps, struct prop_result *res)
 {
-	struct world w;
+	struct prop_world w;
 
 	memset(res, 0, sizeof(*res));
 	w.res = res;
