@@ -11,6 +11,8 @@
 #   make test-host     host core, pvvfd and pvvfctl tests under ASan and UBSan
 #   make package-check man pages, systemd unit, example config, dkms build
 #                      and initramfs hook (6.1 and 6.12), in temporary trees
+#   make fuzz          libFuzzer harnesses, 60 s each (FUZZ_TIME=seconds)
+#   make fuzz-smoke    the same harnesses, a fixed seed and input count
 #   make kunit         KUnit suites on UML
 #   make model-check   spin: safety and liveness of the protocol model
 #   make qemu          QEMU with the pvvf device, and libvhost-user (cached)
@@ -29,8 +31,8 @@ KVER_61 := $(word 1,$(KVERS))
 KVER_612 := $(word 2,$(KVERS))
 KVER ?= $(KVER_612)
 
-.PHONY: all deps modules modules-all uapi-check host test-host package-check kunit model-check \
-	qemu e2e demo bench check clean
+.PHONY: all deps modules modules-all uapi-check host test-host package-check fuzz \
+	fuzz-smoke kunit model-check qemu e2e demo bench check clean
 
 all: host modules
 
@@ -59,6 +61,12 @@ test-host:
 package-check: host
 	bash scripts/package-check.sh
 
+fuzz:
+	$(MAKE) -C host/fuzz run
+
+fuzz-smoke:
+	$(MAKE) -C host/fuzz smoke
+
 kunit:
 	bash scripts/kunit.sh
 
@@ -84,5 +92,6 @@ check:
 
 clean:
 	-$(MAKE) -C host clean
+	-$(MAKE) -C host/fuzz clean
 	-[ -z "$(KVER)" ] || $(MAKE) -C /lib/modules/$(KVER)/build M=$(TOP) clean
 	rm -rf build

@@ -15,6 +15,7 @@ SUITES=(
 	modules-all	# pvvf.ko for 6.1 and 6.12: W=1, checkpatch --strict, sparse
 	test-host	# host core: cmocka rule, decoder and property tests (ASan, UBSan)
 	package-check	# man pages, systemd unit, example config, dkms, initramfs hook
+	fuzz-smoke	# libFuzzer harnesses: seeds, regressions, fixed-seed runs
 	kunit		# guest: KUnit suites on UML
 	model-check	# spin: the protocol model, safety and liveness
 	e2e		# three guests (6.12, 6.12, 6.1) under TCG against pvvfd
