@@ -187,6 +187,7 @@ static int setup_pf_sysfs(struct pvvfd_pf *pf)
 		.poll_ns = so->poll_ns,
 	};
 	struct pvvf_pf_sysfs_state st;
+	struct pvvf_pf_caps caps;
 	char err[512];
 
 	pf->sysfs = pvvf_pf_sysfs_open(&p, err, sizeof(err));
@@ -195,10 +196,16 @@ static int setup_pf_sysfs(struct pvvfd_pf *pf)
 		return -1;
 	}
 	pvvf_pf_sysfs_get_state(pf->sysfs, &st);
+	pvvf_pf_sysfs_ops.caps(pf->sysfs, &caps);
 	pf->sysfs_msg_seq = pvvf_pf_sysfs_message_seq(pf->sysfs);
-	pvvfd_journal("daemon event=pf pf=%s backend=sysfs bdf=%s driver=%s driver_owns=%d",
+	/* what the hardware offers: a missing capability is refused to guests */
+	pvvfd_journal("daemon event=pf pf=%s backend=sysfs bdf=%s driver=%s driver_owns=%d "
+		      "vfs=%u pasid=%d pasid_width=%u pasid_features=0x%x pri=%d "
+		      "pri_capacity=%u ats_stu=%u vf_ats=%d",
 		      pf->opt->name, so->bdf, st.driver[0] ? st.driver : "none",
-		      st.driver_owns);
+		      st.driver_owns, caps.num_vfs, caps.pasid, caps.pasid_max_width,
+		      caps.pasid_features, caps.pri, caps.pri_capacity,
+		      caps.ats_stu, caps.vf_ats);
 	return 0;
 }
 

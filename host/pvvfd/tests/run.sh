@@ -274,7 +274,7 @@ else
 	not_ok "a real PF through sysfs"
 	grep -v '^ok' "$tmp/vu5.out" | sed 's/^/#   /'
 fi
-grep -q 'daemon event=pf pf=nic0 backend=sysfs bdf=0000:3b:00.0 driver=pci-pf-stub driver_owns=0' \
+grep -q 'daemon event=pf pf=nic0 backend=sysfs bdf=0000:3b:00.0 driver=pci-pf-stub driver_owns=0 vfs=4 pasid=1 pasid_width=20 pasid_features=0x6 pri=1 pri_capacity=512 ats_stu=12 vf_ats=1$' \
 	"$tmp/journal5" && ok "the real PF is journaled" || not_ok "no daemon event=pf line"
 grep -q 'daemon event=pf-message pf=nic0 msg=0000:3b:00.0:_removed:_its_sysfs_directory_vanished' \
 	"$tmp/journal5" && ok "the back-end's findings are journaled" || not_ok "no pf-message line"
