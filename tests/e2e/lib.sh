@@ -172,13 +172,18 @@ e2e_pvvfd_stop() {
 }
 
 # e2e_qemu_args G: guest G's QEMU command line, one argument a line.
+# $E2E_KCMDLINE is added to the kernel's command line; the monitor (hmp)
+# listens on $E2E_DIR/G.mon.
 e2e_qemu_args() {
-	local g=$1 kver=${E2E_KVER[$1]} pvvf=() append="console=ttyS0 panic=-1 loglevel=7"
+	local g=$1 kver=${E2E_KVER[$1]} pvvf=()
+	local append="console=ttyS0 panic=-1 loglevel=7${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
 	if [ "${E2E_VIOMMU[$g]:-0}" = 1 ]; then
 		mapfile -t pvvf < <(e2e_viommu_args)
 		append+=" intel_iommu=on,sm_on"
 	else
-		pvvf=(-device vhost-user-pvvf-pci,chardev=pvvf0)
+		# in its own root port, so that device_del can unplug it
+		pvvf=(-device pcie-root-port,id=rp2,chassis=2,bus=pcie.0,addr=1d.0
+		      -device vhost-user-pvvf-pci,chardev=pvvf0,id=pvvf,bus=rp2)
 	fi
 	printf '%s\n' -L "$SEABIOS_DIR" -L "$QEMU_PC_BIOS" \
 		-machine q35 -m 512M \
@@ -188,6 +193,7 @@ e2e_qemu_args() {
 		-serial "file:$E2E_DIR/$g.console" \
 		-chardev "socket,id=agent,path=$E2E_DIR/$g.agent,server=on,wait=off" \
 		-serial chardev:agent \
+		-monitor "unix:$E2E_DIR/$g.mon,server=on,wait=off" \
 		-chardev "socket,id=pvvf0,path=$E2E_DIR/$g.sock" \
 		"${pvvf[@]}" \
 		-device pcie-root-port,id=rp1,chassis=1,bus=pcie.0,addr=1c.0 \
@@ -252,6 +258,28 @@ e2e_kill() {
 # printed and the kernel lines it caused; returns its status.
 g() {
 	"$E2E_PY" "$E2E_TOP/tests/e2e/agent.py" "$E2E_DIR/$1.agent" "${3:-30}" "$2"
+}
+
+# hmp G COMMAND: one command to guest G's QEMU monitor; prints its answer.
+hmp() {
+	"$E2E_PY" - "$E2E_DIR/$1.mon" "$2" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.settimeout(10)
+	s.connect(sys.argv[1])
+	def until_prompt():
+	    buf = b""
+	    while not buf.endswith(b"(qemu) "):
+	        data = s.recv(4096)
+	        if not data:
+	            break
+	        buf += data
+	    return buf.decode(errors="replace")
+	until_prompt()
+	s.sendall(sys.argv[2].encode() + b"\n")
+	out = until_prompt().replace("\r", "").splitlines()
+	print("\n".join(l for l in out[1:] if not l.startswith("(qemu)")))
+	EOF
 }
 
 # ctl COMMAND...: pvvfd's control socket; prints the answers.
