@@ -9,7 +9,9 @@
 # Each guest loads pvvf.ko and the test consumer pvvf_test.ko and runs
 # tests/e2e/agent.sh, through which this script drives it step by step,
 # checking the guest's view (the consumer's results and events, sysfs)
-# and the host's (pvvfd's control socket dump and journal).
+# and the host's (pvvfd's control socket dump and journal).  Then faults
+# (tests/e2e/faults.sh): PF faults on every guest, guest faults, a hostile
+# host.
 #
 # Usage: run.sh   (after make qemu host; E2E_KEEP=1 keeps the files)
 # Prints "ok N - ..." / "not ok N - ..." lines, then "N passed, M failed";
