@@ -87,6 +87,35 @@ static void pvvf_evq_log(struct pvvf_guest *g, uint32_t slot, uint16_t type,
 			 g->name, slot, pvvf_evt_names[type], detail, g->epoch);
 }
 
+/*
+ * 6.9.1: full, so everything pending becomes "re-read all".  Except the
+ * events a reset waits to have acknowledged: without them the driver could
+ * not acknowledge, and its users would not quiesce.  They stay, in order,
+ * up to all but the one entry the RESYNC needs (the others' resets run at
+ * their deadline, as for a driver that never answers).
+ */
+static void pvvf_evq_collapse(struct pvvf_guest *g)
+{
+	uint32_t n = g->evq_count, kept = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct pvvf_evq_ent e = *pvvf_evq_at(g, i);
+
+		if (e.dead)
+			continue;
+		*pvvf_evq_pos(g, e.vf, e.type) = 0;
+		if (!(e.flags & VIRTIO_PVVF_EVT_F_ACK) || kept + 1 >= g->evq_depth)
+			continue;
+		/* in place: entry i moves to kept <= i, already read */
+		g->evq[(g->evq_head + kept) % g->evq_depth] = e;
+		*pvvf_evq_pos(g, e.vf, e.type) =
+			(uint16_t)((g->evq_head + kept) % g->evq_depth + 1);
+		kept++;
+	}
+	g->evq_count = kept;
+	pvvf_evq_append(g, VIRTIO_PVVF_VF_NONE, VIRTIO_PVVF_EVT_RESYNC, 0, 0);
+}
+
 void pvvf_evq_push(struct pvvf_guest *g, uint32_t slot, uint16_t type,
 		   uint16_t flags, uint32_t detail)
 {
@@ -104,12 +133,14 @@ void pvvf_evq_push(struct pvvf_guest *g, uint32_t slot, uint16_t type,
 	} else if (g->evq_count < g->evq_depth) {
 		pvvf_evq_append(g, slot, type, flags, detail);
 	} else {
-		/* 6.9.1: full, so everything pending becomes "re-read all". */
-		pvvf_evq_clear(g);
-		pvvf_evq_append(g, VIRTIO_PVVF_VF_NONE, VIRTIO_PVVF_EVT_RESYNC, 0, 0);
-		type = VIRTIO_PVVF_EVT_RESYNC;
-		slot = VIRTIO_PVVF_VF_NONE;
-		detail = 0;
+		pvvf_evq_collapse(g);
+		if ((flags & VIRTIO_PVVF_EVT_F_ACK) && g->evq_count < g->evq_depth) {
+			pvvf_evq_append(g, slot, type, flags, detail);
+		} else {
+			type = VIRTIO_PVVF_EVT_RESYNC;
+			slot = VIRTIO_PVVF_VF_NONE;
+			detail = 0;
+		}
 	}
 	pvvf_evq_log(g, slot, type, detail);
 	if (g->core->cb.events_pending)

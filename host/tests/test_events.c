@@ -335,6 +335,41 @@ static void test_events_overflow_becomes_resync(void **st)
 	pvvf_guest_destroy(c);
 }
 
+/* A reset waits for acks: its BEGIN events survive an overflow. */
+static void test_events_overflow_keeps_ack_events(void **st)
+{
+	struct pvvf_guest_params gp = { .name = "c", .evq_depth = 3 };
+	struct virtio_pvvf_event ev[8];
+	struct pvvf_guest *c;
+	int n;
+
+	(void)st;
+	c = pvvf_guest_create(es.e->core, &gp);
+	assert_non_null(c);
+	pvvf_guest_connect(c);
+	for (uint16_t i = 4; i < 8; i++) {
+		struct pvvf_vf_spec s = { .pf = es.e->pf[0], .vf_index = i, .path_len = 1 };
+
+		if (i == 6)
+			assert_int_equal(pvvf_pf_reset(es.e->pf[0]), 0);
+		if (i < 6)
+			h_events(c, ev, 8);
+		assert_int_equal(pvvf_guest_add_vf(c, &s), i - 4);
+	}
+	/* two BEGINs, then two VF_TABLEs: the second overflowed */
+	n = h_events(c, ev, 8);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(le16toh(ev[i].type), EVT(PF_RESET_BEGIN));
+		assert_int_equal(le32toh(ev[i].vf), (uint32_t)i);
+		assert_true(le16toh(ev[i].flags) & VIRTIO_PVVF_EVT_F_ACK);
+	}
+	assert_int_equal(le16toh(ev[2].type), EVT(RESYNC));
+	for (int i = 0; i < 2; i++)
+		h_assert_ok(h_event_ack(c, le32toh(ev[i].seq)));
+	pvvf_guest_destroy(c);
+}
+
 static void test_events_seq_increments(void **st)
 {
 	struct virtio_pvvf_event ev[8];
@@ -523,6 +558,7 @@ int main(void)
 		T(test_pf_removed),
 		T(test_events_coalesce_per_slot_and_type),
 		T(test_events_overflow_becomes_resync),
+		T(test_events_overflow_keeps_ack_events),
 		T(test_events_seq_increments),
 		T(test_events_only_while_connected),
 		T(test_epoch_tracks_shared_state),
