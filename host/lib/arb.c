@@ -236,8 +236,10 @@ static int pvvf_pf_pri_start(struct pvvf_pf *pf)
 	if (err)
 		return err;
 	/* Enabled by the host itself: its allocation is not pvvf's to set. */
-	if (ctrl & PCI_PRI_CTRL_ENABLE)
+	if (ctrl & PCI_PRI_CTRL_ENABLE) {
+		pf->pri_host = true;
 		return -EPERM;
+	}
 	err = ops->pri_ctrl_write(pf->ctx, PCI_PRI_CTRL_RESET);
 	if (!err)
 		err = ops->pri_alloc_write(pf->ctx, pf->caps.pri_capacity);
@@ -261,6 +263,13 @@ static void pvvf_pf_pri_stop(struct pvvf_pf *pf)
 	pf->pri_on = false;
 	pvvf_log(pf->core, "host pf=0x%llx action=pri_off", (unsigned long long)pf->id);
 	pvvf_pf_touch_guests(pf);
+}
+
+/* Nobody uses the PF's PRI that pvvf turned on: turn it off. */
+void pvvf_pf_pri_settle(struct pvvf_pf *pf)
+{
+	if (pf->pri_users == 0)
+		pvvf_pf_pri_stop(pf);
 }
 
 static struct pvvf_verdict pvvf_pri_enable_check(struct pvvf_vf *vf, uint32_t alloc)

@@ -131,14 +131,40 @@ uint64_t pvvf_core_tick(struct pvvf_core *core, uint64_t now_ns)
 			next = pvvf_min(next, pf->reset_deadline);
 	}
 	next = pvvf_min(next, pvvf_core_expire_vf_resets(core));
+	next = pvvf_min(next, pvvf_core_expire_awaiting(core));
 	return pvvf_min(next, pvvf_core_expire_drains(core));
 }
 
 /* ---- PFs ---- */
 
-static int pvvf_pf_init(struct pvvf_pf *pf)
+/*
+ * Enables found set belong to the host, unless @saved (the journal of an
+ * earlier instance) says they were not the host's: then pvvf set them,
+ * maybe in a change the journal never recorded (docs/design.md, "Restart").
+ */
+static int pvvf_pf_read_owners(struct pvvf_pf *pf, const struct pvvf_pf_saved *saved)
 {
-	uint16_t ctrl = 0;
+	uint16_t ctrl = 0, pri = 0, status;
+
+	if (pf->caps.pasid && pf->ops->pasid_ctrl_read(pf->ctx, &ctrl))
+		return -EIO;
+	if (pf->caps.pri && pf->ops->pri_read(pf->ctx, &pri, &status))
+		return -EIO;
+	pf->pasid_ctrl = ctrl;
+	pf->host_owner = (ctrl & PCI_PASID_CTRL_ENABLE) && (!saved || saved->pasid_host);
+	pf->pvvf_owner = (ctrl & PCI_PASID_CTRL_ENABLE) && !pf->host_owner;
+	pf->pri_host = (pri & PCI_PRI_CTRL_ENABLE) && (!saved || saved->pri_host);
+	pf->pri_on = (pri & PCI_PRI_CTRL_ENABLE) && !pf->pri_host;
+	if (saved) {
+		pf->pasid_revoked = saved->pasid_revoked && !(ctrl & PCI_PASID_CTRL_ENABLE);
+		pf->pri_revoked = saved->pri_revoked;
+		pf->reset_redo = saved->reset_pending;
+	}
+	return 0;
+}
+
+static int pvvf_pf_init(struct pvvf_pf *pf, const struct pvvf_pf_saved *saved)
+{
 	int err = pf->ops->caps(pf->ctx, &pf->caps);
 
 	if (err)
@@ -146,11 +172,9 @@ static int pvvf_pf_init(struct pvvf_pf *pf)
 	if (pf->caps.pasid_max_width > VIRTIO_PVVF_PASID_WIDTH_MAX)
 		return -EINVAL;
 	pf->caps.pasid_features &= VIRTIO_PVVF_PASID_MASK;
-	if (pf->caps.pasid && pf->ops->pasid_ctrl_read(pf->ctx, &ctrl))
-		return -EIO;
-	pf->pasid_ctrl = ctrl;
-	/* An Enable found set belongs to the host: pvvf never clears it. */
-	pf->host_owner = ctrl & PCI_PASID_CTRL_ENABLE;
+	err = pvvf_pf_read_owners(pf, saved);
+	if (err)
+		return err;
 	pf->pri_free = pf->caps.pri_capacity;
 	pf->vfs = calloc(pf->caps.num_vfs ? pf->caps.num_vfs : 1, sizeof(*pf->vfs));
 	if (!pf->vfs)
@@ -167,6 +191,13 @@ static int pvvf_pf_init(struct pvvf_pf *pf)
 int pvvf_core_add_pf(struct pvvf_core *core, const struct pvvf_pf_ops *ops,
 		     void *ctx, uint64_t pf_id, struct pvvf_pf **out)
 {
+	return pvvf_core_add_pf_saved(core, ops, ctx, pf_id, NULL, out);
+}
+
+int pvvf_core_add_pf_saved(struct pvvf_core *core, const struct pvvf_pf_ops *ops,
+			   void *ctx, uint64_t pf_id,
+			   const struct pvvf_pf_saved *saved, struct pvvf_pf **out)
+{
 	struct pvvf_pf *pf;
 	int err;
 
@@ -179,7 +210,7 @@ int pvvf_core_add_pf(struct pvvf_core *core, const struct pvvf_pf_ops *ops,
 	pf->ops = ops;
 	pf->ctx = ctx;
 	pf->id = pf_id;
-	err = pvvf_pf_init(pf);
+	err = pvvf_pf_init(pf, saved);
 	if (err) {
 		free(pf->vfs);
 		free(pf);
@@ -455,6 +486,10 @@ void pvvf_guest_disconnect(struct pvvf_guest *g)
 {
 	bool was = g->connected;
 
+	if (g->awaiting) {
+		g->awaiting = false;
+		g->core->awaiting--;
+	}
 	g->connected = false;
 	for (uint32_t s = 0; s < g->nslots; s++)
 		if (g->slots[s].vf)

@@ -8,6 +8,7 @@
  *   host.c      host-side PF events: revocation, PF reset, removal
  *   dispatch.c  request decoding, validation and replies
  *   event.c     the per-guest bounded, coalescing event queue
+ *   restore.c   restart: saved state out, reconciled state back in
  */
 #ifndef PVVF_HOST_CORE_INT_H
 #define PVVF_HOST_CORE_INT_H
@@ -85,6 +86,7 @@ struct pvvf_vf {
 	/* host-initiated VF reset waiting for its ack */
 	uint64_t vf_reset_deadline;
 	struct pvvf_link vf_reset_link;
+	bool reset_redo;		/* restored with a VF reset pending */
 };
 
 struct pvvf_pf_member {
@@ -115,6 +117,8 @@ struct pvvf_pf {
 	uint32_t pri_free;
 	uint32_t pri_users;
 	bool pri_revoked;
+	bool pri_host;			/* PRI Enable found set, not pvvf's */
+	bool reset_redo;		/* restored with a PF reset pending */
 	uint32_t ats_vfs;
 	/* PF reset */
 	bool reset_pending;
@@ -151,6 +155,8 @@ struct pvvf_guest {
 	uint64_t offered;
 	uint64_t acked;
 	bool connected;
+	bool awaiting;			/* restored, waiting for its link */
+	uint64_t await_deadline;
 	uint32_t epoch;
 	struct pvvf_slot *slots;
 	uint32_t nslots, slots_cap;
@@ -170,6 +176,7 @@ struct pvvf_core {
 	struct pvvf_guest *guests;
 	struct pvvf_link drains;	/* draining VFs, by deadline */
 	struct pvvf_link vf_resets;	/* VF resets waiting for acks, by deadline */
+	uint32_t awaiting;		/* restored guests waiting for their link */
 };
 
 /* core.c */
@@ -197,6 +204,10 @@ void pvvf_vf_forget(struct pvvf_vf *vf);
 void pvvf_vf_drain_check(struct pvvf_vf *vf);
 void pvvf_vf_drain_expire(struct pvvf_vf *vf);
 void pvvf_pf_pasid_settle(struct pvvf_pf *pf);
+void pvvf_pf_pri_settle(struct pvvf_pf *pf);
+
+/* restore.c */
+uint64_t pvvf_core_expire_awaiting(struct pvvf_core *core);
 
 /* host.c */
 void pvvf_pf_note(void *cookie, enum pvvf_pf_note note, uint16_t vf_index);

@@ -109,6 +109,7 @@ static void pvvf_pf_pri_changed(struct pvvf_pf *pf)
 		return;
 	if (pf->pri_on && !(ctrl & PCI_PRI_CTRL_ENABLE))
 		pvvf_pf_pri_revoke(pf);
+	pf->pri_host = !pf->pri_on && (ctrl & PCI_PRI_CTRL_ENABLE);
 }
 
 static void pvvf_vf_note(struct pvvf_pf *pf, enum pvvf_pf_note note, uint16_t i)
@@ -146,7 +147,7 @@ static void pvvf_pf_gone(struct pvvf_pf *pf)
 	pf->pasid_refs = 0;
 	pf->pasid_ctrl = 0;
 	pf->pvvf_owner = pf->host_owner = pf->pasid_deferred = false;
-	pf->pri_on = false;
+	pf->pri_on = pf->pri_host = false;
 	pf->pri_users = 0;
 	pf->pri_free = 0;
 	pf->ats_vfs = 0;
@@ -270,7 +271,7 @@ void pvvf_pf_reset_run(struct pvvf_pf *pf)
 	pf->host_owner = ctrl & PCI_PASID_CTRL_ENABLE;
 	pf->pvvf_owner = pf->pasid_deferred = pf->pasid_revoked = false;
 	pf->pasid_refs = 0;
-	pf->pri_on = pf->pri_revoked = false;
+	pf->pri_on = pf->pri_revoked = pf->pri_host = false;
 	pf->pri_users = 0;
 	pf->pri_free = pf->caps.pri_capacity;
 	pf->ats_vfs = 0;

@@ -11,6 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <linux/pci_regs.h>
 
@@ -29,22 +34,52 @@
 #define SIM_VF_FREE	0x108		/* first unused VF ext. config dword */
 #define SIM_MAX_VFS	4096
 
+/*
+ * The device's state, in one region: host memory, or a file mapped shared
+ * (state=PATH) so that it outlives the process driving it, as hardware
+ * outlives a crashed daemon.  Native endian: the file belongs to this
+ * machine.  Layout: header, PF config, VF configs, VF registers, page
+ * requests; everything else is derived from it (sim_derive).
+ */
+#define SIM_STATE_MAGIC		"PVVFSIMS"
+#define SIM_STATE_VERSION	1
+
+struct sim_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t num_vfs;
+	uint32_t pri_capacity;
+	uint8_t pasid, pasid_max_width, pasid_features, pri;
+	uint8_t pri_pasid_required, ats_stu, reserved[2];
+	uint64_t size;			/* of the whole region */
+};
+
+struct sim_vf_reg {			/* what the IOMMU keeps per VF */
+	uint32_t gate;			/* 0: closed */
+	uint16_t faults;		/* PCI_PRI_STATUS_RF|UPRGI */
+	uint16_t reserved;
+};
+
 struct sim_prq {
 	uint64_t due;
 	uint16_t vf;
-	bool live;
+	uint8_t live;
+	uint8_t reserved[5];
 };
 
 struct sim_vf {
 	uint8_t *cfg;
-	uint32_t gate;			/* 0: closed */
+	struct sim_vf_reg *reg;
 	uint32_t outstanding;
-	uint16_t faults;		/* PCI_PRI_STATUS_RF|UPRGI */
 };
 
 struct pvvf_pf_sim {
 	struct pvvf_pf_sim_params p;
-	uint8_t cfg[SIM_CFG_SIZE];
+	void *mem;			/* the region */
+	size_t mem_len;
+	bool mapped;			/* mmap'd state file, else calloc'd */
+	int lock_fd;			/* the state file, locked; -1: none */
+	uint8_t *cfg;			/* SIM_CFG_SIZE */
 	struct sim_vf *vfs;
 	uint8_t *vf_cfg;
 	struct sim_prq *prq;		/* pri_capacity slots */
@@ -117,11 +152,8 @@ static uint8_t *sim_vf_cfg(const struct pvvf_pf_sim *s, uint16_t vf)
 
 /* ---- the image at power-on ---- */
 
-static void sim_build_pf(struct pvvf_pf_sim *s)
+static void sim_build_pf(const struct pvvf_pf_sim_params *p, uint8_t *c)
 {
-	uint8_t *c = s->cfg;
-	const struct pvvf_pf_sim_params *p = &s->p;
-
 	memset(c, 0, SIM_CFG_SIZE);
 	cfg_pcie_cap(c, SIM_PF_DEVICE);
 	cfg_ext_cap(c, SIM_SRIOV, PCI_EXT_CAP_ID_SRIOV, SIM_ATS);
@@ -369,8 +401,8 @@ static int sim_vf_pri_gate(void *ctx, uint16_t vf, uint32_t alloc)
 
 	if (sim_gone(s) || sim_vf_bad(s, vf) || !s->p.pri)
 		return -ENODEV;
-	s->gate_sum = s->gate_sum - s->vfs[vf].gate + alloc;
-	s->vfs[vf].gate = alloc;
+	s->gate_sum = s->gate_sum - s->vfs[vf].reg->gate + alloc;
+	s->vfs[vf].reg->gate = alloc;
 	if (s->gate_sum > sim_pri_alloc(s))
 		sim_violation(s, PVVF_SIM_PRI_OVERCOMMIT);
 	return 0;
@@ -415,20 +447,19 @@ static uint16_t sim_vf_pri_faults(void *ctx, uint16_t vf)
 
 	if (sim_gone(s) || sim_vf_bad(s, vf))
 		return 0;
-	f = s->vfs[vf].faults;
-	s->vfs[vf].faults = 0;
+	f = s->vfs[vf].reg->faults;
+	s->vfs[vf].reg->faults = 0;
 	return f;
 }
 
 static void sim_power_on(struct pvvf_pf_sim *s)
 {
-	sim_build_pf(s);
+	sim_build_pf(&s->p, s->cfg);
 	for (uint16_t i = 0; i < s->p.num_vfs; i++) {
-		s->vfs[i].cfg = s->vf_cfg + (size_t)i * SIM_CFG_SIZE;
 		sim_build_vf(s->vfs[i].cfg);
-		s->vfs[i].gate = 0;
+		s->vfs[i].reg->gate = 0;
+		s->vfs[i].reg->faults = 0;
 		s->vfs[i].outstanding = 0;
-		s->vfs[i].faults = 0;
 	}
 	if (s->prq)
 		memset(s->prq, 0, sizeof(*s->prq) * s->p.pri_capacity);
@@ -517,36 +548,308 @@ static bool sim_params_ok(const struct pvvf_pf_sim_params *p)
 	       p->ats_stu >= PCI_ATS_MIN_STU && p->ats_stu < PCI_ATS_MIN_STU + 32;
 }
 
-struct pvvf_pf_sim *pvvf_pf_sim_create(const struct pvvf_pf_sim_params *p)
+/* ---- the state region, and its file ---- */
+
+static size_t sim_region_len(const struct pvvf_pf_sim_params *p)
+{
+	return sizeof(struct sim_hdr) + SIM_CFG_SIZE * ((size_t)p->num_vfs + 1) +
+	       sizeof(struct sim_vf_reg) * p->num_vfs +
+	       sizeof(struct sim_prq) * (size_t)p->pri_capacity;
+}
+
+static void sim_hdr_fill(struct sim_hdr *h, const struct pvvf_pf_sim_params *p,
+			 size_t len)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, SIM_STATE_MAGIC, sizeof(h->magic));
+	h->version = SIM_STATE_VERSION;
+	h->num_vfs = p->num_vfs;
+	h->pri_capacity = p->pri_capacity;
+	h->pasid = p->pasid;
+	h->pasid_max_width = p->pasid_max_width;
+	h->pasid_features = p->pasid_features;
+	h->pri = p->pri;
+	h->pri_pasid_required = p->pri_pasid_required;
+	h->ats_stu = p->ats_stu;
+	h->size = len;
+}
+
+/* Point the accessors into the region (every member is 8-byte aligned). */
+static void sim_carve(struct pvvf_pf_sim *s)
+{
+	uint8_t *m = s->mem;
+	struct sim_vf_reg *regs;
+
+	s->cfg = m + sizeof(struct sim_hdr);
+	s->vf_cfg = s->cfg + SIM_CFG_SIZE;
+	regs = (struct sim_vf_reg *)(s->vf_cfg + (size_t)SIM_CFG_SIZE * s->p.num_vfs);
+	s->prq = s->p.pri_capacity ? (struct sim_prq *)(regs + s->p.num_vfs) : NULL;
+	for (uint16_t i = 0; i < s->p.num_vfs; i++) {
+		s->vfs[i].cfg = s->vf_cfg + (size_t)i * SIM_CFG_SIZE;
+		s->vfs[i].reg = &regs[i];
+	}
+}
+
+/* Everything not kept in the region is a function of it. */
+static void sim_derive(struct pvvf_pf_sim *s)
+{
+	s->prq_live = 0;
+	s->gate_sum = 0;
+	s->ats_on = !!(cfg_r16(s->cfg, SIM_ATS + PCI_ATS_CTRL) & PCI_ATS_CTRL_ENABLE);
+	for (uint16_t i = 0; i < s->p.num_vfs; i++) {
+		s->vfs[i].outstanding = 0;
+		s->gate_sum += s->vfs[i].reg->gate;
+		s->ats_on += !!(cfg_r16(s->vfs[i].cfg, SIM_VF_ATS + PCI_ATS_CTRL) &
+				PCI_ATS_CTRL_ENABLE);
+	}
+	for (uint32_t i = 0; i < s->p.pri_capacity; i++) {
+		if (!s->prq[i].live)
+			continue;
+		s->vfs[s->prq[i].vf].outstanding++;
+		s->prq_live++;
+	}
+	sim_pri_update_stopped(s);
+}
+
+/* Registers software may write, and the bits it may set in them. */
+struct sim_wreg {
+	uint16_t off;
+	uint8_t size;
+	uint32_t bits;
+};
+
+static size_t sim_wregs(const struct pvvf_pf_sim *s, bool pf, struct sim_wreg *w)
+{
+	size_t n = 0;
+
+	if (!pf) {
+		w[n++] = (struct sim_wreg){ SIM_VF_ATS + PCI_ATS_CTRL, 2, PCI_ATS_CTRL_ENABLE };
+		return n;
+	}
+	w[n++] = (struct sim_wreg){ SIM_ATS + PCI_ATS_CTRL, 2, PCI_ATS_CTRL_ENABLE };
+	if (s->p.pasid)
+		w[n++] = (struct sim_wreg){ SIM_PASID + PCI_PASID_CTRL, 2,
+			PCI_PASID_CTRL_ENABLE | s->p.pasid_features };
+	if (s->p.pri) {
+		w[n++] = (struct sim_wreg){ SIM_PRI + PCI_PRI_CTRL, 2, PCI_PRI_CTRL_ENABLE };
+		w[n++] = (struct sim_wreg){ SIM_PRI + PCI_PRI_STATUS, 2,
+			PCI_PRI_STATUS_RF | PCI_PRI_STATUS_UPRGI | PCI_PRI_STATUS_STOPPED };
+		w[n++] = (struct sim_wreg){ SIM_PRI + PCI_PRI_ALLOC_REQ, 4, UINT32_MAX };
+	}
+	return n;
+}
+
+/*
+ * A config image found in the file must be @fresh, the power-on image, but
+ * for the writable registers, and those may hold only their own bits.
+ */
+static bool sim_image_ok(const struct pvvf_pf_sim *s, const uint8_t *img,
+			 uint8_t *fresh, bool pf)
+{
+	struct sim_wreg w[6];
+	size_t n = sim_wregs(s, pf, w);
+
+	for (size_t i = 0; i < n; i++) {
+		bool wide = w[i].size == 4;
+		uint32_t v = wide ? cfg_r32(img, w[i].off) : cfg_r16(img, w[i].off);
+		uint32_t f = wide ? cfg_r32(fresh, w[i].off) : cfg_r16(fresh, w[i].off);
+
+		if ((v ^ f) & ~w[i].bits)
+			return false;
+		if (wide)
+			cfg_w32(fresh, w[i].off, v);
+		else
+			cfg_w16(fresh, w[i].off, (uint16_t)v);
+	}
+	return !memcmp(img, fresh, SIM_CFG_SIZE);
+}
+
+static bool sim_prq_ok(const struct pvvf_pf_sim *s, const struct sim_prq *r)
+{
+	for (size_t i = 0; i < sizeof(r->reserved); i++)
+		if (r->reserved[i])
+			return false;
+	return r->live <= 1 && (!r->live || r->vf < s->p.num_vfs);
+}
+
+/*
+ * Check a region read from a file as hostile input: header, images, and
+ * every register and page request slot.
+ */
+static bool sim_region_ok(const struct pvvf_pf_sim *s, const uint8_t *img,
+			  char *why, size_t why_len)
+{
+	const uint8_t *vf_img = img + sizeof(struct sim_hdr) + SIM_CFG_SIZE;
+	const struct sim_vf_reg *regs =
+		(const void *)(vf_img + (size_t)SIM_CFG_SIZE * s->p.num_vfs);
+	const struct sim_prq *prq = (const void *)(regs + s->p.num_vfs);
+	uint8_t fresh[SIM_CFG_SIZE];
+	struct sim_hdr want;
+
+	sim_hdr_fill(&want, &s->p, s->mem_len);
+	if (memcmp(img, &want, sizeof(want))) {
+		snprintf(why, why_len, "header differs (another PF's, or other parameters)");
+		return false;
+	}
+	sim_build_pf(&s->p, fresh);
+	if (!sim_image_ok(s, img + sizeof(want), fresh, true)) {
+		snprintf(why, why_len, "PF configuration space is not this PF's");
+		return false;
+	}
+	for (uint16_t i = 0; i < s->p.num_vfs; i++) {
+		sim_build_vf(fresh);
+		if (!sim_image_ok(s, vf_img + (size_t)i * SIM_CFG_SIZE, fresh, false) ||
+		    regs[i].faults & ~(PCI_PRI_STATUS_RF | PCI_PRI_STATUS_UPRGI) ||
+		    regs[i].reserved || (regs[i].gate && !s->p.pri)) {
+			snprintf(why, why_len, "VF %u: configuration or registers out of range", i);
+			return false;
+		}
+	}
+	for (uint32_t i = 0; i < s->p.pri_capacity; i++) {
+		if (!sim_prq_ok(s, &prq[i])) {
+			snprintf(why, why_len, "page request slot %u out of range", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Map the file, locked for as long as the PF lives (@lock_fd): one device,
+ * one driver; a second process must not touch it.
+ */
+static void *sim_map(const char *path, size_t len, bool *existed, int *err,
+		     int *lock_fd)
+{
+	struct stat st;
+	void *m;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		*err = -errno;
+		return NULL;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		*err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return NULL;
+	}
+	*existed = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+	if (*existed && (uint64_t)st.st_size != len)
+		*err = -EINVAL;		/* not ours: start afresh at the right size */
+	if (ftruncate(fd, (off_t)len)) {
+		*err = -errno;
+		close(fd);
+		return NULL;
+	}
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		*err = -errno;
+		close(fd);
+		return NULL;
+	}
+	*lock_fd = fd;
+	return m;
+}
+
+/*
+ * Attach the region: the file's state if it is valid, else power-on.
+ * Returns 1 if the state came from the file.
+ */
+static int sim_attach(struct pvvf_pf_sim *s, const char *path, char *why,
+		      size_t why_len)
+{
+	bool existed = false;
+	int err = 0;
+	uint8_t *copy;
+
+	s->mem_len = sim_region_len(&s->p);
+	if (!path) {
+		s->mem = calloc(1, s->mem_len);
+		if (!s->mem)
+			return -ENOMEM;
+		sim_carve(s);
+		return 0;
+	}
+	s->mem = sim_map(path, s->mem_len, &existed, &err, &s->lock_fd);
+	if (!s->mem) {
+		if (err == -EBUSY)
+			snprintf(why, why_len, "state=%s: another process drives this PF", path);
+		return err;
+	}
+	s->mapped = true;
+	sim_carve(s);
+	if (err)
+		snprintf(why, why_len, "size differs (another PF's, or other parameters)");
+	if (!existed || err)
+		return 0;
+	/* Validate a private copy: the file can change under us. */
+	copy = malloc(s->mem_len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, s->mem, s->mem_len);
+	if (!sim_region_ok(s, copy, why, why_len)) {
+		free(copy);
+		return 0;
+	}
+	memcpy(s->mem, copy, s->mem_len);
+	free(copy);
+	return 1;
+}
+
+struct pvvf_pf_sim *pvvf_pf_sim_open(const struct pvvf_pf_sim_params *p,
+				     const char *state_path, int *restored,
+				     char *why, size_t why_len)
 {
 	struct pvvf_pf_sim *s;
+	int ret;
 
+	if (why_len)
+		why[0] = '\0';
 	if (!sim_params_ok(p))
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->p = *p;
+	s->lock_fd = -1;
 	if (!p->pri)
 		s->p.pri_capacity = 0;
 	s->rng = p->seed ? p->seed : 1;
 	s->vfs = calloc(p->num_vfs, sizeof(*s->vfs));
-	s->vf_cfg = calloc(p->num_vfs, SIM_CFG_SIZE);
-	s->prq = s->p.pri_capacity ? calloc(s->p.pri_capacity, sizeof(*s->prq)) : NULL;
-	if (!s->vfs || !s->vf_cfg || (s->p.pri_capacity && !s->prq)) {
+	ret = s->vfs ? sim_attach(s, state_path, why, why_len) : -ENOMEM;
+	if (ret < 0) {
+		if (why_len && !why[0])
+			snprintf(why, why_len, "%s: %s", state_path ? state_path : "memory",
+				 strerror(-ret));
 		pvvf_pf_sim_destroy(s);
 		return NULL;
 	}
-	sim_power_on(s);
+	if (ret == 0) {
+		sim_power_on(s);
+		sim_hdr_fill(s->mem, &s->p, s->mem_len);
+	}
+	sim_derive(s);
+	if (restored)
+		*restored = ret;
 	return s;
+}
+
+struct pvvf_pf_sim *pvvf_pf_sim_create(const struct pvvf_pf_sim_params *p)
+{
+	return pvvf_pf_sim_open(p, NULL, NULL, NULL, 0);
 }
 
 void pvvf_pf_sim_destroy(struct pvvf_pf_sim *s)
 {
 	if (!s)
 		return;
-	free(s->prq);
-	free(s->vf_cfg);
+	if (s->mapped)
+		munmap(s->mem, s->mem_len);
+	else
+		free(s->mem);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s->vfs);
 	free(s);
 }
@@ -559,7 +862,7 @@ static bool sim_prq_allowed(const struct pvvf_pf_sim *s, uint16_t vf)
 	const struct sim_vf *v = &s->vfs[vf];
 
 	return (sim_pri_ctrl(s) & PCI_PRI_CTRL_ENABLE) &&
-	       v->outstanding < v->gate && s->prq_live < sim_pri_alloc(s) &&
+	       v->outstanding < v->reg->gate && s->prq_live < sim_pri_alloc(s) &&
 	       s->prq_live < s->p.pri_capacity;
 }
 
@@ -649,7 +952,7 @@ void pvvf_pf_sim_vf_pri_fault(struct pvvf_pf_sim *s, uint16_t vf, uint16_t bits)
 {
 	if (s->removed || sim_vf_bad(s, vf))
 		return;
-	s->vfs[vf].faults |= bits & (PCI_PRI_STATUS_RF | PCI_PRI_STATUS_UPRGI);
+	s->vfs[vf].reg->faults |= bits & (PCI_PRI_STATUS_RF | PCI_PRI_STATUS_UPRGI);
 	sim_note(s, PVVF_PF_NOTE_PRI_FAULT, vf);
 }
 

@@ -18,6 +18,7 @@
 #define PVVF_HOST_PF_SIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pf.h"
@@ -62,7 +63,21 @@ struct pvvf_pf_sim_stats {
 extern const struct pvvf_pf_ops pvvf_pf_sim_ops;
 
 void pvvf_pf_sim_params_default(struct pvvf_pf_sim_params *p);
+/* A PF at power-on whose state lives in memory; NULL for bad parameters. */
 struct pvvf_pf_sim *pvvf_pf_sim_create(const struct pvvf_pf_sim_params *p);
+/*
+ * A PF whose state (registers, per-VF gates and faults, outstanding page
+ * requests) lives in the file @state_path, mapped shared, so it outlives
+ * the process as hardware outlives a crashed daemon.  An existing file is
+ * checked like hostile input; if it is valid for these parameters the PF
+ * continues from it (*@restored = 1), else it powers on afresh over it
+ * (*@restored = 0, @why says why when a file was refused).  NULL on bad
+ * parameters or an I/O error (@why says which).  @state_path NULL is
+ * pvvf_pf_sim_create().
+ */
+struct pvvf_pf_sim *pvvf_pf_sim_open(const struct pvvf_pf_sim_params *p,
+				     const char *state_path, int *restored,
+				     char *why, size_t why_len);
 void pvvf_pf_sim_destroy(struct pvvf_pf_sim *sim);
 
 /* ---- Page requests ---- */

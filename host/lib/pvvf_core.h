@@ -253,4 +253,88 @@ uint32_t pvvf_guest_events_pending(const struct pvvf_guest *g);
 int pvvf_guest_get_vf_info(const struct pvvf_guest *g, uint32_t slot,
 			   struct pvvf_vf_info *out);
 
+/*
+ * ---- Restart (docs/design.md, "Restart and reconciliation") ----
+ *
+ * What a daemon keeps in its journal so that another instance, after a
+ * crash, can take over the references it held: the *_get_saved() queries
+ * give it, the restore calls below take it back, each checked against the
+ * PF's real registers (the PF's state wins over the journal's).
+ */
+
+/* What pvvf holds on a PF, beyond its VFs. */
+struct pvvf_pf_saved {
+	bool pasid_host;		/* the PF's PASID Enable was the host's */
+	bool pri_host;			/* the PF's PRI Enable was the host's */
+	bool pasid_revoked;
+	bool pri_revoked;
+	bool reset_pending;		/* a PF reset waited for acks */
+};
+
+/* The virtual state of one assigned VF. */
+struct pvvf_vf_saved {
+	bool ats;
+	uint8_t ats_stu;		/* STU field, valid with ats */
+	bool pasid;
+	uint8_t pasid_features;		/* VIRTIO_PVVF_PASID_* */
+	bool pri_enabled;
+	bool pri_draining;
+	uint16_t pri_faults;		/* VIRTIO_PVVF_PRI_RF|UPRGI */
+	uint32_t pri_alloc;
+	uint32_t pri_held;
+	bool reset_pending;		/* a VF reset waited for its ack */
+};
+
+/* A guest whose driver was up. */
+struct pvvf_guest_saved {
+	bool connected;
+	uint64_t acked;			/* features */
+	uint32_t epoch;
+	uint32_t next_seq;		/* of the next event */
+};
+
+void pvvf_pf_get_saved(const struct pvvf_pf *pf, struct pvvf_pf_saved *out);
+void pvvf_guest_get_saved(const struct pvvf_guest *g, struct pvvf_guest_saved *out);
+/* -ENODEV for an empty slot */
+int pvvf_guest_get_vf_saved(const struct pvvf_guest *g, uint32_t slot,
+			    struct pvvf_vf_saved *out);
+
+/*
+ * pvvf_core_add_pf() for a daemon that found a journal: @saved says which
+ * of the PF's enables were the host's; an enable found set that was not
+ * is pvvf's (even one the journal never recorded).  @saved NULL: every
+ * enable found set is the host's.
+ */
+int pvvf_core_add_pf_saved(struct pvvf_core *core, const struct pvvf_pf_ops *ops,
+			   void *ctx, uint64_t pf_id,
+			   const struct pvvf_pf_saved *saved, struct pvvf_pf **out);
+/*
+ * The guest's driver was up when the previous instance died and its
+ * frontend may come back without resetting the device: the guest is
+ * connected (events queue) but awaits its link; unless
+ * pvvf_guest_resume() comes within @grace_ns of the current time, it is
+ * disconnected (everything released).  Call before pvvf_guest_restore_vf.
+ * -EINVAL for features that were not offered, -EBUSY if connected.
+ */
+int pvvf_guest_restore(struct pvvf_guest *g, const struct pvvf_guest_saved *saved,
+		       uint64_t grace_ns);
+/*
+ * Take back the VF state of @slot as far as the PF allows: a PASID or PRI
+ * enable whose PF bit is off, or which the PF cannot hold, is dropped and
+ * the guest gets PF_STATE with the matching REVOKED detail.  -ENODEV for
+ * an empty slot or a removed PF, -EINVAL for a saved state no request
+ * could have produced (nothing restored).
+ */
+int pvvf_guest_restore_vf(struct pvvf_guest *g, uint32_t slot,
+			  const struct pvvf_vf_saved *saved);
+/*
+ * Every guest restored: close the page request gates of VFs that hold no
+ * PRI, answer their page requests, turn off PF enables pvvf holds for
+ * nobody, check restored drains, and begin again the resets that waited.
+ */
+void pvvf_core_restore_done(struct pvvf_core *core);
+/* Its link is back, the device was not reset: new epoch, and a RESYNC. */
+void pvvf_guest_resume(struct pvvf_guest *g);
+bool pvvf_guest_awaiting(const struct pvvf_guest *g);
+
 #endif /* PVVF_HOST_CORE_H */
