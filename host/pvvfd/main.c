@@ -18,6 +18,7 @@
 #include "pvvfd.h"
 
 #define PVVFD_VERSION	"0.1"
+#define PVVFD_RECONNECT_GRACE_NS	10000000000ULL
 
 static struct pvvfd daemon_state;
 
@@ -153,6 +154,7 @@ void pvvfd_settle(struct pvvfd *d)
 		if (due < deadline)
 			deadline = due;
 	}
+	pvvfd_state_commit(d);
 	arm_timer(d, deadline);
 }
 
@@ -209,6 +211,35 @@ static int setup_pf_sysfs(struct pvvfd_pf *pf)
 	return 0;
 }
 
+/* A simulated PF, on its state file if state= was given. */
+static int setup_pf_sim(struct pvvfd *d, struct pvvfd_pf *pf)
+{
+	const char *state = pf->opt->state[0] ? pf->opt->state : NULL;
+	char why[160];
+	int restored = 0;
+
+	(void)d;
+	pf->sim = pvvf_pf_sim_open(&pf->opt->sim, state, &restored, why, sizeof(why));
+	if (!pf->sim) {
+		fprintf(stderr, "pvvfd: error: --pf %s: %s\n", pf->opt->name,
+			why[0] ? why : "the simulated PF refused these parameters");
+		return -1;
+	}
+	if (state && !restored && why[0]) {
+		fprintf(stderr, "pvvfd: warning: --pf %s: state=%s refused (%s): the PF powers on afresh\n",
+			pf->opt->name, state, why);
+		for (char *c = why; *c; c++)
+			if (*c == ' ')
+				*c = '_';
+		pvvfd_journal("daemon event=pf-state pf=%s status=refused why=%s",
+			      pf->opt->name, why);
+	} else if (state) {
+		pvvfd_journal("daemon event=pf-state pf=%s status=%s", pf->opt->name,
+			      restored ? "continued" : "power-on");
+	}
+	return 0;
+}
+
 static int setup_pf(struct pvvfd *d, unsigned int i)
 {
 	struct pvvfd_pf *pf = &d->pfs[i];
@@ -218,17 +249,13 @@ static int setup_pf(struct pvvfd *d, unsigned int i)
 	if (pf->opt->backend == PVVFD_PF_SYSFS) {
 		if (setup_pf_sysfs(pf))
 			return -1;
-		ret = pvvf_core_add_pf(d->core, &pvvf_pf_sysfs_ops, pf->sysfs,
-				       pf->opt->pf_id, &pf->pf);
+		ret = pvvf_core_add_pf_saved(d->core, &pvvf_pf_sysfs_ops, pf->sysfs,
+					     pf->opt->pf_id, pvvfd_state_pf(i), &pf->pf);
 	} else {
-		pf->sim = pvvf_pf_sim_create(&pf->opt->sim);
-		if (!pf->sim) {
-			fprintf(stderr, "pvvfd: error: --pf %s: the simulated PF refused these parameters\n",
-				pf->opt->name);
+		if (setup_pf_sim(d, pf))
 			return -1;
-		}
-		ret = pvvf_core_add_pf(d->core, &pvvf_pf_sim_ops, pf->sim,
-				       pf->opt->pf_id, &pf->pf);
+		ret = pvvf_core_add_pf_saved(d->core, pvvfd_crash_ops(&d->opts), pf->sim,
+					     pf->opt->pf_id, pvvfd_state_pf(i), &pf->pf);
 	}
 	if (ret) {
 		fprintf(stderr, "pvvfd: error: --pf %s: the core refused it: %s\n",
@@ -344,6 +371,8 @@ int pvvfd_guest_add(struct pvvfd *d, unsigned int i, char *err, size_t err_len)
 	}
 	if (i >= d->num_guests)
 		d->num_guests = i + 1;
+	/* after a restart, what the journal says it held (start-up only) */
+	pvvfd_state_restore_guest(d, g, i);
 	return 0;
 undo:
 	pvvf_guest_destroy(g->core);
@@ -417,6 +446,12 @@ static int setup(struct pvvfd *d)
 		fprintf(stderr, "pvvfd: error: cannot create the core\n");
 		return -1;
 	}
+	/* The clock starts before anything restored gets a deadline. */
+	pvvf_core_tick(d->core, pvvfd_now_ns());
+	if (!d->opts.reconnect_grace_ns)
+		d->opts.reconnect_grace_ns = PVVFD_RECONNECT_GRACE_NS;
+	if (pvvfd_state_load(d))
+		return -1;
 	for (unsigned int i = 0; i < d->opts.num_pfs; i++)
 		if (setup_pf(d, i))
 			return -1;
@@ -428,6 +463,7 @@ static int setup(struct pvvfd *d)
 			return -1;
 		}
 	}
+	pvvfd_state_done(d);
 	if (d->opts.control[0] && pvvfd_ctl_listen(d, d->opts.control))
 		return -1;
 	return 0;
@@ -437,9 +473,16 @@ static int setup(struct pvvfd *d)
 static void teardown(struct pvvfd *d)
 {
 	/* Disconnect first, so the core journals the orderly release. */
-	for (unsigned int i = 0; i < d->num_guests; i++)
-		if (d->guests[i].core)
-			pvvfd_guest_close(d, &d->guests[i], "shutdown");
+	for (unsigned int i = 0; i < d->num_guests; i++) {
+		if (!d->guests[i].core)
+			continue;
+		pvvfd_guest_close(d, &d->guests[i], "shutdown");
+		/* a restored guest whose link never came back */
+		if (pvvf_guest_connected(d->guests[i].core))
+			pvvf_guest_disconnect(d->guests[i].core);
+	}
+	/* An orderly stop leaves nothing held: the journal says so. */
+	pvvfd_state_commit(d);
 	for (unsigned int i = 0; i < d->num_guests; i++)
 		pvvfd_guest_remove(d, &d->guests[i], "shutdown");
 	pvvfd_ctl_close_all(d);
@@ -597,6 +640,7 @@ int main(int argc, char **argv)
 	d->epfd = -1;
 	if (setup(d)) {
 		teardown(d);
+		pvvfd_state_close();
 		pvvfd_journal_close();
 		return 1;
 	}
@@ -605,6 +649,7 @@ int main(int argc, char **argv)
 	status = run(d) ? 1 : 0;
 	pvvfd_journal("daemon event=stop status=%d", status);
 	teardown(d);
+	pvvfd_state_close();
 	pvvfd_journal_close();
 	return status;
 }

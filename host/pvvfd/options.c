@@ -379,6 +379,10 @@ static int pf_kv(struct parser *p, void *obj, const char *k, const char *v)
 		sim->prq_delay_ns = n * 1000;
 	} else if (!strcmp(k, "seed")) {
 		bad = parse_u64(v, UINT64_MAX, &sim->seed);
+	} else if (!strcmp(k, "state")) {
+		bad = !v[0] || strlen(v) >= sizeof(pf->state);
+		if (!bad)
+			strcpy(pf->state, v);
 	} else if (!strcmp(k, "vf-id")) {
 		bad = parse_pci_id(v, &pf->vf_vendor_id, &pf->vf_device_id);
 		pf->has_vf_id = true;
@@ -589,6 +593,29 @@ static int opt_ms(struct parser *p, const char *name, const char *v,
 
 static int parse_file(struct parser *p, const char *path);
 
+static int opt_crash(struct parser *p, char *arg)
+{
+	static const char *const names[] = {
+		[PVVFD_CRASH_PASID_WRITE] = "pasid-write",
+		[PVVFD_CRASH_PRI_WRITE] = "pri-write",
+		[PVVFD_CRASH_GATE_WRITE] = "gate-write",
+	};
+	char *colon = strchr(arg, ':');
+	uint64_t n;
+
+	if (colon) {
+		*colon = '\0';
+		for (int w = PVVFD_CRASH_PASID_WRITE; w <= PVVFD_CRASH_GATE_WRITE; w++) {
+			if (strcmp(arg, names[w]) || parse_u64(colon + 1, 1000000, &n) || !n)
+				continue;
+			p->opts->crash_what = w;
+			p->opts->crash_n = n;
+			return 0;
+		}
+	}
+	return fail(p, "--crash-after: expected pasid-write|pri-write|gate-write:N");
+}
+
 /* One option; @arg is writable and NULL for options without one. */
 static int apply(struct parser *p, const char *name, char *arg)
 {
@@ -614,6 +641,16 @@ static int apply(struct parser *p, const char *name, char *arg)
 		return opt_ms(p, name, arg, &o->drain_timeout_ns);
 	if (!strcmp(name, "reset-ack-timeout-ms"))
 		return opt_ms(p, name, arg, &o->reset_ack_timeout_ns);
+	if (!strcmp(name, "reconnect-grace-ms"))
+		return opt_ms(p, name, arg, &o->reconnect_grace_ns);
+	if (!strcmp(name, "crash-after"))
+		return opt_crash(p, arg);
+	if (!strcmp(name, "state")) {
+		if (!arg[0] || strlen(arg) >= sizeof(o->state_path) - 8)
+			return fail(p, "--state: bad path");
+		strcpy(o->state_path, arg);
+		return 0;
+	}
 	if (!strcmp(name, "config")) {
 		if (p->depth)
 			return fail(p, "config files cannot name other config files");
@@ -862,6 +899,8 @@ void pvvfd_usage(FILE *f)
 "          ats-stu=12..63 (page shift)      prq-delay-us=N  seed=N\n"
 "          vf-id=VVVV:DDDD      vendor:device IDs guests see for its VFs\n"
 "                               (default: the PF's VF Device ID)\n"
+"          state=FILE           keep the PF's registers in FILE, so they\n"
+"                               outlive pvvfd as hardware would\n"
 "  --pf sysfs:id=NAME,bdf=SSSS:BB:DD.F[,KEY=VALUE...]\n"
 "        a real SR-IOV PF, through ROOT/bus/pci/devices/BDF (root: config\n"
 "        space beyond 64 bytes needs CAP_SYS_ADMIN).  Its capabilities and\n"
@@ -895,6 +934,13 @@ void pvvfd_usage(FILE *f)
 "  --control PATH      control socket for pvvfctl (mode 0600; only this\n"
 "                      daemon's user may connect)\n"
 "  --drain-timeout-ms N, --reset-ack-timeout-ms N   core deadlines\n"
+"  --state FILE        crash-safe journal of what pvvfd holds on the PFs;\n"
+"                      a restarted pvvfd reconciles it with the PFs\n"
+"  --crash-after WHAT:N   test hook: SIGKILL itself right after the Nth\n"
+"                      PF write of WHAT (pasid-write, pri-write, gate-write)\n"
+"  --reconnect-grace-ms N   after a restart, how long a guest whose driver\n"
+"                      was up may take to reconnect before its references\n"
+"                      are released (default 10000)\n"
 "  --help, --version\n"
 "\n"
 "Example: two guests sharing one simulated PF:\n"

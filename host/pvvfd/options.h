@@ -41,6 +41,7 @@ struct pvvfd_pf_opt {
 	enum pvvfd_pf_backend backend;
 	struct pvvf_pf_sim_params sim;	/* PVVFD_PF_SIM */
 	struct pvvfd_sysfs_opt sysfs;	/* PVVFD_PF_SYSFS */
+	char state[4096];		/* state= (sim): the PF's state file, "" none */
 	bool has_vf_id;			/* vf-id= given; else the PF's own */
 	uint16_t vf_vendor_id;
 	uint16_t vf_device_id;
@@ -79,6 +80,14 @@ struct pvvfd_guest_opt {
 	struct pvvfd_vf_opt vfs[PVVFD_MAX_GUEST_VFS];
 };
 
+/* --crash-after WHAT:N, a test hook (crash.c) */
+enum pvvfd_crash_what {
+	PVVFD_CRASH_NONE,
+	PVVFD_CRASH_PASID_WRITE,	/* pasid-write: PF PASID Control */
+	PVVFD_CRASH_PRI_WRITE,		/* pri-write: PF PRI Control */
+	PVVFD_CRASH_GATE_WRITE,		/* gate-write: a VF's page request gate */
+};
+
 struct pvvfd_options {
 	unsigned int num_pfs;
 	struct pvvfd_pf_opt pfs[PVVFD_MAX_PFS];
@@ -88,6 +97,10 @@ struct pvvfd_options {
 	char control[PVVFD_PATH_MAX];	/* "" : no control socket */
 	uint64_t drain_timeout_ns;	/* 0: the core's default */
 	uint64_t reset_ack_timeout_ns;
+	char state_path[4096];		/* --state: the journal, "" none */
+	uint64_t reconnect_grace_ns;	/* a restored guest's link may return */
+	enum pvvfd_crash_what crash_what;
+	unsigned long crash_n;
 	bool help;
 	bool version;
 };

@@ -137,7 +137,7 @@ struct pvvfd {
 	struct pvvfd_src srcs[PVVFD_MAX_SRCS];
 };
 
-/* journal.c: one line per decision, event and connection */
+/* journal.c: the log, one line per decision, event and connection */
 int pvvfd_journal_open(const char *path);
 void pvvfd_journal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pvvfd_journal_core(void *opaque, const char *line);
@@ -146,6 +146,19 @@ void pvvfd_journal_close(void);
 void pvvfd_journal_refusals_flush(struct pvvfd_guest *g);
 /* Report them if the window ended; returns when the next report is due. */
 uint64_t pvvfd_journal_refusals_tick(struct pvvfd_guest *g, uint64_t now);
+
+/* state.c: the crash-safe state journal (--state) */
+int pvvfd_state_load(struct pvvfd *d);
+const struct pvvf_pf_saved *pvvfd_state_pf(unsigned int i);
+void pvvfd_state_restore_guest(struct pvvfd *d, struct pvvfd_guest *g,
+			       unsigned int i);
+void pvvfd_state_done(struct pvvfd *d);
+/* Before the guest can see a change: a reply, an event, a settle. */
+void pvvfd_state_commit(struct pvvfd *d);
+void pvvfd_state_close(void);
+
+/* crash.c: the --crash-after test hook; the PF ops to use */
+const struct pvvf_pf_ops *pvvfd_crash_ops(const struct pvvfd_options *o);
 
 /* main.c: guests (at start-up and at run time), sources and time */
 int pvvfd_guest_add(struct pvvfd *d, unsigned int i, char *err, size_t err_len);

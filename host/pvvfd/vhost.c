@@ -121,6 +121,8 @@ static unsigned int request_one(struct pvvfd_guest *g, VuVirtqElement *elem)
 	}
 	report = corrupt_reply(g, c.req, c.req_len, c.resp, c.used);
 	pvvfd_chain_reply(&c, elem->in_sg, elem->in_num);
+	/* What the reply says is on disk before the guest reads it. */
+	pvvfd_state_commit(g->d);
 	return (unsigned int)report;
 }
 
@@ -209,6 +211,8 @@ static void deliver_events(struct pvvfd_guest *g)
 			return;
 		}
 		pvvfd_buf_to_iov(elem->in_sg, elem->in_num, &ev, sizeof(ev));
+		/* Its seq is on disk first: a restart never reuses it. */
+		pvvfd_state_commit(g->d);
 		complete(dev, vq, elem, sizeof(ev));
 	}
 }
@@ -322,12 +326,58 @@ static int iface_process_msg(VuDev *dev, VhostUserMsg *vmsg, int *do_reply)
 	return 0;
 }
 
+/*
+ * A guest restored after a pvvfd restart (pvvf_guest_restore) was left
+ * with its driver up.  The frontend reconnects without a device reset
+ * (QEMU's vhost-user reconnect) and restarts the request queue where the
+ * driver left it, with the features it had: resume, the guest resyncs.
+ * A request queue that starts at 0 has never been used since a device
+ * reset, other features mean another driver: the device is new (a new
+ * frontend, or the driver reset it meanwhile), so what was held goes.
+ */
+static bool resume_restored(struct pvvfd_guest *g)
+{
+	uint16_t base = g->vu.vq[VIRTIO_PVVF_VQ_REQUEST].last_avail_idx;
+
+	if (!pvvf_guest_awaiting(g->core))
+		return false;
+	if (base == 0 || (g->features & PVVFD_DEVICE_FEATURES) !=
+			 pvvf_guest_acked_features(g->core)) {
+		pvvf_guest_disconnect(g->core);
+		pvvfd_journal("conn guest=%s event=restored-released reason=fresh-device",
+			      g->opt->name);
+		return false;
+	}
+	pvvf_guest_resume(g->core);
+	pvvfd_journal("conn guest=%s event=driver-resumed features=0x%llx request_base=%u",
+		      g->opt->name, (unsigned long long)g->features, base);
+	return true;
+}
+
+static void driver_up(struct pvvfd_guest *g)
+{
+	int ret;
+
+	if (resume_restored(g))
+		return;
+	ret = pvvf_guest_ack_features(g->core, g->features & PVVFD_DEVICE_FEATURES);
+	if (ret) {
+		pvvfd_journal("conn guest=%s event=bad-features features=0x%llx",
+			      g->opt->name, (unsigned long long)g->features);
+		g->broken = true;
+		g->broken_reason = "bad-features";
+		return;
+	}
+	pvvf_guest_connect(g->core);
+	pvvfd_journal("conn guest=%s event=driver-up features=0x%llx",
+		      g->opt->name, (unsigned long long)g->features);
+}
+
 /* The driver is up once a queue starts (DRIVER_OK), down when all stop. */
 static void iface_queue_set_started(VuDev *dev, int qidx, bool started)
 {
 	struct pvvfd_guest *g = to_guest(dev);
 	uint32_t before = g->started;
-	int ret;
 
 	if (qidx < 0 || qidx >= VIRTIO_PVVF_NUM_VQS)
 		return;
@@ -341,18 +391,7 @@ static void iface_queue_set_started(VuDev *dev, int qidx, bool started)
 		g->started &= ~(1u << qidx);
 
 	if (!before && g->started) {
-		ret = pvvf_guest_ack_features(g->core,
-					      g->features & PVVFD_DEVICE_FEATURES);
-		if (ret) {
-			pvvfd_journal("conn guest=%s event=bad-features features=0x%llx",
-				      g->opt->name, (unsigned long long)g->features);
-			g->broken = true;
-			g->broken_reason = "bad-features";
-			return;
-		}
-		pvvf_guest_connect(g->core);
-		pvvfd_journal("conn guest=%s event=driver-up features=0x%llx",
-			      g->opt->name, (unsigned long long)g->features);
+		driver_up(g);
 	} else if (before && !g->started) {
 		pvvf_guest_disconnect(g->core);
 		pvvfd_journal("conn guest=%s event=driver-down reason=queues-stopped",
@@ -637,7 +676,8 @@ void pvvfd_guest_drop(struct pvvfd *d, struct pvvfd_guest *g,
 {
 	if (g->conn_src < 0)
 		return;
-	if (pvvf_guest_connected(g->core))
+	/* A restored guest keeps waiting for its grace period. */
+	if (pvvf_guest_connected(g->core) && !pvvf_guest_awaiting(g->core))
 		pvvf_guest_disconnect(g->core);
 	g->started = 0;
 	pvvfd_src_del(d, g->conn_src);

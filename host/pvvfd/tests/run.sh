@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # pvvfd tests that need no QEMU: argument and configuration errors, start
-# up, the control socket, stale and busy sockets, clean shutdown.
+# up, the control socket, stale and busy sockets, clean shutdown, and the
+# kill loop (crash consistency, kill_loop.py).
 # Usage: run.sh PATH_TO_PVVFD
+# PVVFD_KILL_ITERATIONS=N sets the kill loop's iterations (default 20).
 set -uo pipefail
 pvvfd=${1:?usage: run.sh PATH_TO_PVVFD}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -81,6 +83,9 @@ expect 2 'VF pf0:0 is given to guest a and to guest b' --pf "$PF" --guest "$G" \
 expect 2 "--control $S is also guest a's socket" --control "$S" --pf "$PF" --guest "$G"
 expect 2 'features= takes' --pf "$PF" --guest "$G,features=magic"
 expect 2 '--log /nonexistent/dir/j' --log /nonexistent/dir/j --pf "$PF" --guest "$G"
+expect 2 '--crash-after: expected' --crash-after pasid-write:0 --pf "$PF" --guest "$G"
+expect 2 '--crash-after: expected' --crash-after frob:1 --pf "$PF" --guest "$G"
+expect 2 'bad value for state' --pf "$PF,state=" --guest "$G"
 printf 'pf %s\n# a comment\n\nguest name=a,socket=%s,vf=pf0:0@zz\n' "$PF" "$S" >"$tmp/bad.conf"
 expect 2 "bad.conf:4: .*bad locator" --config "$tmp/bad.conf"
 expect 2 'No such file' --config "$tmp/missing.conf"
@@ -280,6 +285,38 @@ grep -q 'daemon event=pf-message pf=nic0 msg=0000:3b:00.0:_removed:_its_sysfs_di
 	"$tmp/journal5" && ok "the back-end's findings are journaled" || not_ok "no pf-message line"
 kill -TERM "$pid"; wait "$pid"
 [ $? -eq 0 ] && ok "SIGTERM with a removed real PF: exit 0" || not_ok "exit status with a real PF"
+
+# ---- crash consistency ----
+# A damaged journal is refused with a message; pvvfd reconciles from the PF.
+printf 'PVVFDJNL\001\000\000\000\377\377\377\377junk' >"$tmp/state"
+"$pvvfd" --pf "$PF,state=$tmp/pf.state" --guest "$G" --state "$tmp/state" \
+	--control "$tmp/ctl" --log "$tmp/j3" 2>"$tmp/daemon.err" &
+pid=$!
+pids+=("$pid")
+wait_for "$tmp/ctl"
+if grep -q "state $tmp/state: refused, .*torn or truncated.*: reconciling from the PFs alone" "$tmp/daemon.err" &&
+	grep -q 'daemon event=state status=refused why=' "$tmp/j3"; then
+	ok "a torn journal is refused with a clear message"
+else
+	not_ok "torn journal"; sed 's/^/#   /' "$tmp/daemon.err"
+fi
+# The PF's state file belongs to one process.
+expect 1 'another process drives this PF' --pf "$PF,state=$tmp/pf.state" \
+	--guest "name=z,socket=$tmp/z.sock,vf=pf0:3@00:03.0"
+kill -TERM "$pid"; wait "$pid"
+[ $? -eq 0 ] && ok "SIGTERM with a state journal: exit 0" || not_ok "exit status with a journal"
+[ -s "$tmp/state" ] && ! grep -q junk "$tmp/state" && ok "the journal was rewritten whole" ||
+	not_ok "journal not rewritten"
+
+mkdir -p "$tmp/kill"
+if timeout 900 /usr/bin/python3 "$here/kill_loop.py" "$pvvfd" "$tmp/kill" \
+	"${PVVFD_KILL_ITERATIONS:-20}" >"$tmp/kill.out" 2>&1; then
+	ok "$(grep -h "^ok - [0-9]* kill iterations" "$tmp/kill.out" | sed "s/^ok - //"); $(tail -n1 "$tmp/kill.out" | sed 's/^ok - //')"
+else
+	not_ok "kill loop"
+	grep -v '^ok' "$tmp/kill.out" | head -n 20 | sed 's/^/#   /'
+	tail -n 20 "$tmp/kill/err" 2>/dev/null | sed 's/^/#   err: /'
+fi
 
 echo "pvvfd: $passed passed, $failed failed"
 [ $failed -eq 0 ]
