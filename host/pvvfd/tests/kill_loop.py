@@ -233,7 +233,7 @@ class Daemon:
         self.ctl = os.path.join(work, "ctl")
         self.proc = None
 
-    def start(self, crash=None):
+    def start(self, crash=None, grace_ms=10000):
         args = [self.pvvfd,
                 "--pf", "sim:id=pf0,vfs=%d,pri-capacity=%d,prq-delay-us=300000,state=%s"
                 % (NUM_VFS, POOL, os.path.join(self.work, "pf0.state")),
@@ -243,11 +243,11 @@ class Daemon:
                 % os.path.join(self.work, "b.sock"),
                 "--control", self.ctl, "--state", os.path.join(self.work, "state"),
                 "--log", os.path.join(self.work, "log"),
-                "--drain-timeout-ms", "1000", "--reconnect-grace-ms", "1500"]
+                "--drain-timeout-ms", "1000", "--reconnect-grace-ms", str(grace_ms)]
         if crash:
             args += ["--crash-after", crash]
         self.proc = subprocess.Popen(args, stderr=open(os.path.join(self.work, "err"), "a"))
-        for _ in range(200):
+        for _ in range(1000):
             if os.path.exists(self.ctl) and ctl(self.ctl, "dump"):
                 return True
             if self.proc.poll() is not None:
@@ -368,10 +368,10 @@ def reconnect(d, guests, it):
             check(g.reply() is not None,
                   "iteration %d: %s: the request in flight was answered after the restart"
                   % (it, g.name))
-        for _ in range(50):
+        for _ in range(100):
             if g.resynced:
                 break
-            g.events(0.02)
+            g.events(0.05)
         check(g.resynced, "iteration %d: %s got RESYNC after the restart" % (it, g.name))
     return True
 
@@ -438,8 +438,11 @@ def main():
     a.call(OP_PASID_ENABLE)
     b.call(OP_PASID_ENABLE)
     a.drop()
-    time.sleep(0.2)
-    pf, vfs, _, gs = d.dump()
+    for _ in range(100):
+        pf, vfs, _, gs = d.dump()
+        if pf and pf["pasid_refs"] == "1":
+            break
+        time.sleep(0.05)
     check(pf and pf["pasid_refs"] == "1" and gs["a"]["driver"] == "down",
           "a frontend that dies has its references released")
     st = b.state()
@@ -449,12 +452,14 @@ def main():
     d.kill()
     a.drop()
     b.drop()
-    d.start()
-    time.sleep(0.3)
+    d.start(grace_ms=2000)
     pf, _, _, gs = d.dump()
     check(pf and pf["pasid_refs"] == "1", "restored: b's reference awaits its guest")
-    time.sleep(1.6)
-    pf, _, _, gs = d.dump()
+    for _ in range(400):
+        pf, _, _, gs = d.dump()
+        if pf and pf["pasid_refs"] == "0":
+            break
+        time.sleep(0.05)
     hw_pasid, hw_pri, _, gates = hardware(work)
     check(pf and pf["pasid_refs"] == "0" and pf["pri_users"] == "0" and not hw_pasid and
           not hw_pri and not any(gates),
@@ -476,10 +481,10 @@ def reconnect_with(d, guests, it, crash):
     for g in guests:
         if g.pending:
             g.reply()
-        for _ in range(50):
+        for _ in range(100):
             if g.resynced:
                 break
-            g.events(0.02)
+            g.events(0.05)
     return True
 
 
