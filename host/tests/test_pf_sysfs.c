@@ -827,6 +827,189 @@ static void test_sysfs_core_pasid_refused_under_driver(void **st)
 	h_env_free(e);
 }
 
+/*
+ * Guests' requests, the host's writes behind pvvf's back (PASID, PRI,
+ * ATS, faults, Stopped, a driver binding) and time, in a seeded random
+ * order on each image that opens.  After every poll the core's view of
+ * the PF is the hardware's; a PF a driver owns is never written.
+ */
+struct walk {
+	const char *bdf;
+	uint16_t pasid, pri, ats, vf_ats;	/* offsets in the image */
+	uint8_t stu;				/* STU field of the PF */
+	struct h_env *e;
+	struct pvvf_guest *g[2];
+	uint64_t x;
+};
+
+static uint32_t walk_rand(struct walk *w, uint32_t n)
+{
+	w->x ^= w->x << 13;
+	w->x ^= w->x >> 7;
+	w->x ^= w->x << 17;
+	return (uint32_t)(w->x >> 33) % n;
+}
+
+static const char *walk_vf_bdf(uint16_t vf)
+{
+	return pvvf_pf_sysfs_vf_bdf(pf, vf);
+}
+
+/* The guest's VMM writes the VF's ATS Control, then the guest reports it. */
+static void walk_ats(struct walk *w, int gi, bool on)
+{
+	if (on)
+		hw_write(walk_vf_bdf(gi), w->vf_ats + PCI_ATS_CTRL, 2, PCI_ATS_CTRL_ENABLE);
+	h_ats(w->g[gi], 0, on, w->stu);
+	if (!on)
+		hw_write(walk_vf_bdf(gi), w->vf_ats + PCI_ATS_CTRL, 2, 0);
+}
+
+static void walk_host(struct walk *w, uint32_t what)
+{
+	switch (what) {
+	case 0:
+		if (w->pasid)
+			hw_write(w->bdf, w->pasid + PCI_PASID_CTRL, 2,
+				 walk_rand(w, 2) ? PCI_PASID_CTRL_ENABLE : 0);
+		break;
+	case 1:
+		if (w->pri)
+			hw_write(w->bdf, w->pri + PCI_PRI_CTRL, 2, 0);
+		break;
+	case 2:
+		if (w->pri)	/* the hardware: Stopped or not, maybe a fault */
+			hw_write(w->bdf, w->pri + PCI_PRI_STATUS, 2,
+				 (walk_rand(w, 2) ? PCI_PRI_STATUS_STOPPED : 0) |
+				 (walk_rand(w, 4) ? 0 : PCI_PRI_STATUS_RF));
+		break;
+	case 3:
+		hw_write(w->bdf, w->ats + PCI_ATS_CTRL, 2,
+			 (walk_rand(w, 2) ? PCI_ATS_CTRL_ENABLE : 0) | w->stu);
+		break;
+	default:
+		relink(w->bdf, "driver", walk_rand(w, 2) ? "../../drivers/pci-pf-stub"
+							  : "../../drivers/ice");
+		break;
+	}
+}
+
+static void walk_guest(struct walk *w, uint32_t what)
+{
+	int gi = (int)walk_rand(w, 2);
+	struct pvvf_pf_caps caps;
+
+	ops->caps(pf, &caps);
+	switch (what) {
+	case 0:
+		h_pasid_enable(w->g[gi], 0, (uint8_t)(walk_rand(w, 4) << 1) &
+						caps.pasid_features);
+		break;
+	case 1:
+		h_pasid_disable(w->g[gi], 0);
+		break;
+	case 2:
+		if (caps.pri)
+			h_pri_enable(w->g[gi], 0, 1 + walk_rand(w, caps.pri_capacity / 2));
+		break;
+	case 3:
+		h_pri_disable(w->g[gi], 0);
+		break;
+	default:
+		walk_ats(w, gi, walk_rand(w, 2));
+		break;
+	}
+}
+
+/* After a poll: the core's view of the PF is the hardware's. */
+static void walk_check(struct walk *w, int step)
+{
+	struct pvvf_pf_info pi = h_pf(w->e, 0);
+
+	if (pi.gone)
+		fail_msg("step %d: PF reported gone", step);
+	if (w->pasid && pi.pasid_enabled !=
+	    !!(hw_read(w->bdf, w->pasid + PCI_PASID_CTRL, 2) & PCI_PASID_CTRL_ENABLE))
+		fail_msg("step %d: core says PASID %d, the PF says otherwise", step,
+			 pi.pasid_enabled);
+	if (pi.pasid_refs && !pi.pasid_enabled)
+		fail_msg("step %d: %u PASID references on a PF with PASID off", step,
+			 pi.pasid_refs);
+	if (w->pri && pi.pri_enabled &&
+	    !(hw_read(w->bdf, w->pri + PCI_PRI_CTRL, 2) & PCI_PRI_CTRL_ENABLE))
+		fail_msg("step %d: core has PRI on, the PF has it off", step);
+	if (pi.pri_free + 0ULL > pi.pri_pool)
+		fail_msg("step %d: pool free %u > pool %u", step, pi.pri_free, pi.pri_pool);
+}
+
+static void walk_image(const char *image, const char *bdf, uint64_t seed)
+{
+	const uint16_t va[] = { 0 }, vb[] = { 1 };
+	struct walk w = { .bdf = bdf, .x = seed };
+	struct pvvf_pf_sysfs_state st;
+
+	open_image(image, bdf);
+	w.pasid = pvvf_pf_sysfs_cap(pf, PCI_EXT_CAP_ID_PASID);
+	w.pri = pvvf_pf_sysfs_cap(pf, PCI_EXT_CAP_ID_PRI);
+	w.ats = pvvf_pf_sysfs_cap(pf, PCI_EXT_CAP_ID_ATS);
+	w.stu = PCI_ATS_CTRL_STU(hw_read(bdf, w.ats + PCI_ATS_CTRL, 2));
+	/* every VF of an image has the same layout: find VF 0's ATS */
+	for (uint16_t o = 0x100; o; o = PCI_EXT_CAP_NEXT(hw_read(walk_vf_bdf(0), o, 4)))
+		if (PCI_EXT_CAP_ID(hw_read(walk_vf_bdf(0), o, 4)) == PCI_EXT_CAP_ID_ATS)
+			w.vf_ats = o;
+	assert_true(w.ats && w.vf_ats);
+	w.e = h_env_new(NULL, 0);
+	assert_int_equal(pvvf_core_add_pf(w.e->core, ops, pf, 0x100, &w.e->pf[0]), 0);
+	w.g[0] = h_guest(w.e, "a", 0, va, 1);
+	w.g[1] = h_guest(w.e, "b", 0, vb, 1);
+	for (int step = 0; step < 300; step++) {
+		uint32_t kind = walk_rand(&w, 3);
+		uint8_t regs_before[8] = { 0 }, regs_after[8] = { 0 };
+		bool owned;
+
+		assert_int_equal(pvvf_pf_sysfs_get_state(pf, &st), 0);
+		owned = st.driver_owns;
+		if (w.pasid)
+			*(uint16_t *)regs_before = hw_read(bdf, w.pasid + PCI_PASID_CTRL, 2);
+		if (w.pri)
+			*(uint32_t *)(regs_before + 4) = hw_read(bdf, w.pri + PCI_PRI_ALLOC_REQ, 4) ^
+							 hw_read(bdf, w.pri + PCI_PRI_CTRL, 2);
+		if (kind == 0)
+			walk_host(&w, walk_rand(&w, 5));
+		else if (kind == 1)
+			walk_guest(&w, walk_rand(&w, 5));
+		h_tick(w.e, 60000000);
+		if (w.pasid)
+			*(uint16_t *)regs_after = hw_read(bdf, w.pasid + PCI_PASID_CTRL, 2);
+		if (w.pri)
+			*(uint32_t *)(regs_after + 4) = hw_read(bdf, w.pri + PCI_PRI_ALLOC_REQ, 4) ^
+							hw_read(bdf, w.pri + PCI_PRI_CTRL, 2);
+		if (owned && kind != 0 && memcmp(regs_before, regs_after, sizeof(regs_after)))
+			fail_msg("%s step %d: a PF its driver owns was written", image, step);
+		walk_check(&w, step);
+		/* the events stay bounded; nobody reads them here */
+		for (int i = 0; i < 2; i++) {
+			struct virtio_pvvf_event ev[64];
+
+			h_events(w.g[i], ev, 64);
+		}
+	}
+	h_env_free(w.e);
+	pvvf_pf_sysfs_close(pf);
+	pf = NULL;
+}
+
+static void test_sysfs_random_walk_on_every_image(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < N_IMAGES; i++) {
+		if (images[i].refused)
+			continue;
+		for (uint64_t seed = 1; seed <= 3; seed++)
+			walk_image(images[i].file, images[i].bdf, seed * 0x9e3779b97f4a7c15ULL);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, t_setup, t_teardown)
@@ -853,6 +1036,7 @@ int main(void)
 		T(test_sysfs_core_pasid_and_pri),
 		T(test_sysfs_core_with_owning_driver),
 		T(test_sysfs_core_pasid_refused_under_driver),
+		T(test_sysfs_random_walk_on_every_image),
 	};
 #undef T
 
