@@ -6,6 +6,7 @@
 #
 #   c OP [ARG]        pcicore_test step on $V ("pcicore_test: $V OP = ERRNO")
 #   rd OFF SIZE       config register of $V, read from userspace: 0x...
+#   show NAME OFF SIZE  the same as "NAME=0x..."
 #   wr OFF SIZE VAL   config register write from userspace, one access of
 #                     SIZE (2 or 4) bytes: the path setpci takes
 #                     (pci_user_write_config_*, under pci_lock, IRQs off)
@@ -19,10 +20,12 @@ MODS=/lib/modules/manual
 c() { echo "$V $*" > /sys/kernel/debug/pcicore_test/cmd; }
 
 rd() {
-	v=$(od -A n -t "x$2" -j $(($1)) -N "$2" "$CFG" | tr -d ' ')
+	v=$(od -A n -t "x$2" -j $(($1)) -N "$2" "$CFG" 2>/dev/null | tr -d ' ')
 	[ -n "$v" ] || return 1
 	echo "0x$v"
 }
+
+show() { echo "$1=$(rd "$2" "$3")"; }
 
 wr() {
 	v=$(($3)) o=''
@@ -32,7 +35,7 @@ wr() {
 		i=$((i + 1))
 	done
 	printf "$o" >/tmp/wr
-	dd if=/tmp/wr of="$CFG" bs="$2" seek=$(($1 / $2)) count=1 conv=notrunc 2>/dev/null
+	dd if=/tmp/wr of="$CFG" bs="$2" seek=$((($1) / $2)) count=1 conv=notrunc 2>/dev/null
 }
 
 extcaps() {

@@ -93,7 +93,7 @@ tp_setup() {
 
 # tp_guest G: the scenario on guest G.
 tp_guest() {
-	local x=$1 i=${E2E_INDEX[$1]} k=${E2E_KVER[$1]} out d pri
+	local x=$1 i=${E2E_INDEX[$1]} k=${E2E_KVER[$1]} out d pri refs
 
 	# Before pvvf.ko: the IOMMU probed the VF as QEMU made it.
 	out=$(tpg "$x" 'grep -h "DMAR\|iommu" /tmp/klog; ls /sys/bus/pci/devices/$V/iommu_group/devices; for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor):$(cat $d/device)" = 0x1af4:0x107f ] && echo "pvvf device $(basename $d) group=$(basename "$(readlink $d/iommu_group)")"; done; extcaps' 2>&1)
@@ -105,7 +105,7 @@ tp_guest() {
 	result "$x ($k) intel-iommu in scalable mode: the VF is under it, the pvvf device is not; the VF has ATS alone"
 
 	if [ -n "$tp_why" ]; then
-		out=$(tpg "$x" 'loadpvvf && sleep 1 && c info' 2>&1)
+		out=$(tpg "$x" "mark; loadpvvf && waitk 'pvvf: VF $i of PF' 20 >/dev/null; c info; since" 2>&1)
 		need "attach" "pvvf: VF $i of PF 0x1 \(slot 0\)" "$out"
 		need "the PCI core sees no PASID, no PRI" "info pasid_cap=0x0 pasid_features=-22 max_pasids=-22 pasid_enabled=0 pri_cap=0x0 pri_supported=0 pri_enabled=0" "$out"
 		result "$x ($k) pvvf.ko and pcicore_test.ko load under the vIOMMU; the VF attaches; no PASID or PRI without transparent mode"
@@ -114,9 +114,13 @@ tp_guest() {
 	fi
 
 	# pvvf.ko: transparent mode re-enumerates the VF; the IOMMU sees the caps.
+	refs=$(field pasid_refs "$(pf_state)")
 	journal_mark
 	tpg "$x" mark >/dev/null
-	out=$(tpg "$x" "loadpvvf $TP_PARAMS && waitcap 0x13 20 && waitk 'Adding to iommu group' 20 && sleep 1; extcaps; c info" 60 2>&1)
+	out=$(tpg "$x" "loadpvvf $TP_PARAMS && waitk 'pci $V: Adding to iommu group' 30 >/dev/null" 60 2>&1)
+	wait_journal "decision guest=$x slot=0 op=pasid_enable " 30 ||
+		why+=("no PASID enable from $x in the daemon's journal within 30 s")
+	out+=$'\n'$(tpg "$x" 'extcaps; c info; since' 2>&1)
 	need "attach" "pvvf: VF $i of PF 0x1 \(slot 0\)" "$out"
 	need "re-probed by the IOMMU" "pci $V: Adding to iommu group" "$out"
 	need "the synthesized caps follow ATS" "^extcaps=0x000f@0x100 0x001b@$TP_CAP 0x0013@0x[0-9a-f]{3}$" "$out"
@@ -125,18 +129,17 @@ tp_guest() {
 
 	need "the guest's PCI core" "info pasid_cap=$TP_CAP pasid_features=$TP_PF_FEATURES max_pasids=$TP_PF_MAX_PASIDS pasid_enabled=1 " "$out"
 	need "daemon VF" "^vf pf=pf0 index=$i guest=$x .* ats=0 .*pasid=1 pasid_features=0x$TP_PF_FEATURES " "$(vf_state "$i")"
-	need "daemon PF" "pasid_enabled=1 pasid_features=0x$TP_PF_FEATURES .*pasid_refs=1 " "$(pf_state)"
+	need "daemon PF" "pasid_enabled=1 pasid_features=0x$TP_PF_FEATURES .*pasid_refs=$((refs + 1)) " "$(pf_state)"
 	need "daemon decision" "decision guest=$x slot=0 op=pasid_enable status=0 " "$(journal_since)"
 	need "no ATS request" "^$" "$(journal_since | grep "decision guest=$x .*op=ats")"
-	need "VF's ATS Control: Enable clear" "^0x[0-7][0-9a-f]{3}$" "$(tpg "$x" 'rd 0x106 2' 2>&1)"
+	need "VF's ATS Control: Enable clear" "^ats_ctrl=0x[0-7][0-9a-f]{3}$" "$(tpg "$x" 'show ats_ctrl 0x106 2' 2>&1)"
 	result "$x ($k) the guest's IOMMU enables PASID on the VF by itself (the PF's features, 0x$TP_PF_FEATURES), ATS stays off; the daemon sees it"
 
 	# The PCI core API: the consumer's calls change the daemon's state.
-	out=$(tpg "$x" "c info; c pasid_off; rd $TP_CAP+6 2; c pasid_on 2; c pasid_on 6; c pasid_on 4; rd $TP_CAP+6 2; c info" 2>&1)
+	out=$(tpg "$x" "c info; c pasid_off; show pasid_ctrl $TP_CAP+6 2; c pasid_on 2; c pasid_on 6; c pasid_on 4; show pasid_ctrl $TP_CAP+6 2; c info" 2>&1)
 	tp_want "consumer" "info=0 pasid_off=0 pasid_on=-22 pasid_on=-22 pasid_on=0 info=0" "$out"
 	need "the PF's values" "info pasid_cap=$TP_CAP pasid_features=$TP_PF_FEATURES max_pasids=$TP_PF_MAX_PASIDS pasid_enabled=1 pri_cap=0x[0-9a-f]+ pri_supported=1 pri_enabled=0" "$out"
-	need "PASID Control, off then on" "^0x0000$" "$out"
-	need "PASID Control, on with priv" "^0x0005$" "$out"
+	need "PASID Control: off, then on with priv" "^0x0000 0x0005$" "$(sed -n 's/^pasid_ctrl=//p' <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
 	need "daemon VF" "pasid=1 pasid_features=0x4 " "$(vf_state "$i")"
 	result "$x ($k) pci_pasid_features, pci_max_pasids, pci_pri_supported show the PF's; pci_disable_pasid and pci_enable_pasid reach the daemon"
 
@@ -144,32 +147,32 @@ tp_guest() {
 	out=$(tpg "$x" "c pasid_off" 2>&1)
 	d=$(vf_state "$i")
 	need "daemon VF after pci_disable_pasid" "pasid=0 pasid_features=0x0 " "$d"
-	need "daemon PF after pci_disable_pasid" "pasid_refs=0 " "$(pf_state)"
+	need "daemon PF after pci_disable_pasid" "pasid_refs=$refs " "$(pf_state)"
 	out+=$'\n'$(tpg "$x" "c pasid_on 4" 2>&1)
 	tp_want "consumer" "pasid_off=0 pasid_on=0" "$out"
 	need "daemon decisions" "op=pasid_disable status=0 .*"$'\n'".*op=pasid_enable status=0 " "$(journal_since | grep "decision guest=$x")"
-	need "daemon PF" "pasid_enabled=1 .*pasid_refs=1 " "$(pf_state)"
+	need "daemon PF" "pasid_enabled=1 .*pasid_refs=$((refs + 1)) " "$(pf_state)"
 	result "$x ($k) pci_disable_pasid drops the PF's reference in the daemon; pci_enable_pasid takes it again"
 
 	# PRI from userspace: what setpci does, through sysfs.
 	pri=$(tpg "$x" 'capat 0x13' 2>&1)
-	out=$(tpg "$x" "wr $pri+12 4 4; wr $pri+4 2 1; rd $pri+4 2; rd $pri+12 4; rd $pri+8 4" 2>&1)
-	need "PRI Control reads enabled" "^0x0001$" "$out"
-	need "PRI allocation reads 4" "^0x00000004$" "$out"
-	need "PRI capacity: the PF's" "^$(printf '0x%08x' $TP_PRI_CAPACITY)$" "$out"
+	out=$(tpg "$x" "wr $pri+12 4 4; wr $pri+4 2 1; show pri_ctrl $pri+4 2; show pri_alloc $pri+12 4; show pri_capacity $pri+8 4" 2>&1)
+	need "PRI Control reads enabled" "^pri_ctrl=0x0001$" "$out"
+	need "PRI allocation reads 4" "^pri_alloc=0x00000004$" "$out"
+	need "PRI capacity: the PF's" "^pri_capacity=$(printf '0x%08x' $TP_PRI_CAPACITY)$" "$out"
 	need "daemon VF" "pri_enabled=1 .*pri_alloc=4 pri_held=4 " "$(vf_state "$i")"
 	need "daemon PF pool" "pri_pool=$TP_PRI_CAPACITY pri_free=$((TP_PRI_CAPACITY - 4)) " "$(pf_state)"
 	result "$x ($k) PRI enable written from userspace (sysfs config): allocation 4 of the PF's $TP_PRI_CAPACITY in the daemon"
 
 	hostdo "inject pf=pf0 vf=$i n=2"
-	out=$(tpg "$x" "wr $pri+4 2 0; rd $pri+4 2; rd $pri+6 2" 2>&1)
-	need "PRI Control reads disabled" "^0x0000$" "$out"
-	need "PRI Status: not stopped" "^0x[0-9a-f][0-9a-e][0-9a-f]{2}$" "$out"
+	out=$(tpg "$x" "wr $pri+4 2 0; show pri_ctrl $pri+4 2; show pri_status $pri+6 2" 2>&1)
+	need "PRI Control reads disabled" "^pri_ctrl=0x0000$" "$out"
+	need "PRI Status: not stopped" "^pri_status=0x[0-9a-f][02468ace][0-9a-f]{2}$" "$out"
 	need "daemon: draining" "pri_enabled=0 pri_draining=1 .*pri_outstanding=2$" "$(vf_state "$i")"
 	hostdo "complete pf=pf0 vf=$i n=2"
-	out=$(tpg "$x" "n=50; while [ \$n -gt 0 ] && [ \$((\$(rd $pri+6 2) & 0x100)) = 0 ]; do sleep 0.2; n=\$((n - 1)); done; rd $pri+6 2; wr $pri+4 2 2; rd $pri+4 2" 2>&1)
-	need "PRI Status: stopped" "^0x[0-9a-f]1[0-9a-f]{2}$" "$out"
-	need "PRI Control after reset" "^0x0000$" "$out"
+	out=$(tpg "$x" "n=50; while [ \$n -gt 0 ] && [ \$((\$(rd $pri+6 2) & 0x100)) = 0 ]; do sleep 0.2; n=\$((n - 1)); done; show pri_status $pri+6 2; wr $pri+4 2 2; show pri_ctrl $pri+4 2" 2>&1)
+	need "PRI Status: stopped" "^pri_status=0x[0-9a-f][13579bdf][0-9a-f]{2}$" "$out"
+	need "PRI Control after reset" "^pri_ctrl=0x0000$" "$out"
 	need "daemon VF" "pri_enabled=0 pri_draining=0 .*pri_held=0 pri_outstanding=0$" "$(vf_state "$i")"
 	need "daemon PF pool" "pri_free=$TP_PRI_CAPACITY pri_users=0 " "$(pf_state)"
 	result "$x ($k) PRI disabled with 2 requests outstanding: Stopped only once the host completed them; PRI Reset returns the allocation"
