@@ -198,7 +198,11 @@ void pvvf_req_complete(struct pvvf_req_pool *pool)
 	void *token;
 
 	spin_lock_irqsave(&pool->lock, flags);
-	while ((token = pool->ops->get_buf(pool->ctx, &len))) {
+	/*
+	 * A broken pool has failed every waiter, and its ring may be gone
+	 * (after freeze the virtqueues are deleted): leave it alone.
+	 */
+	while (!pool->broken && (token = pool->ops->get_buf(pool->ctx, &len))) {
 		slot = pvvf_req_slot_of(pool, token);
 		if (slot && slot->state == PVVF_SLOT_INFLIGHT) {
 			slot->used_len = len;
@@ -317,7 +321,8 @@ out:
  * @timeout_us: how long to poll
  *
  * Context: any; never sleeps.  Reaps the ring itself, so it works with
- * interrupts off.
+ * interrupts off.  On a broken pool (no device, or frozen) it fails with
+ * -ENODEV without touching the ring.
  * Return: as pvvf_req_submit(), and -EBUSY if no slot is free.
  */
 int pvvf_req_submit_poll(struct pvvf_req_pool *pool, struct pvvf_req *req,

@@ -46,6 +46,8 @@ struct fake_dev {
 	unsigned int adds;
 	unsigned int overflows;	/* adds beyond the ring: must stay 0 */
 	int add_err;
+	bool ring_gone;		/* the virtqueues were deleted (freeze) */
+	unsigned int ring_touched;	/* calls while @ring_gone */
 	struct timer_list timer;
 };
 
@@ -79,6 +81,10 @@ static int fake_add(void *ctx, void *token, void *out, unsigned int out_len,
 {
 	struct fake_dev *f = ctx;
 
+	if (f->ring_gone) {
+		f->ring_touched++;
+		return -EIO;
+	}
 	if (f->add_err)
 		return f->add_err;
 	if (f->nr_pending + f->nr_used >= FAKE_RING) {
@@ -106,7 +112,9 @@ static void *fake_get_buf(void *ctx, unsigned int *len)
 	struct fake_dev *f = ctx;
 	void *token;
 
-	if (!f->nr_used)
+	if (f->ring_gone)
+		f->ring_touched++;
+	if (f->ring_gone || !f->nr_used)
 		return NULL;
 	token = f->used[0].token;
 	*len = f->used_len[0];
@@ -417,6 +425,33 @@ static void pvvf_req_poll(struct kunit *test)
 	fake_free(f);
 }
 
+/*
+ * After freeze the pool is broken and the virtqueues are gone: the poll
+ * path and a stray completion fail cleanly without touching the ring.
+ */
+static void pvvf_req_frozen_ring_untouched(struct kunit *test)
+{
+	struct fake_dev *f = fake_new(test, 2);
+
+	f->mode = FAKE_HOLD;
+	KUNIT_EXPECT_EQ(test, fake_poll_nop(f, 20), -ETIMEDOUT);
+	/* pvvf_freeze(): quiesce, device reset, pool reset, del_vqs. */
+	pvvf_req_break(&f->pool);
+	pvvf_req_pool_reset(&f->pool);
+	f->ring_gone = true;
+	KUNIT_EXPECT_EQ(test, fake_poll_nop(f, 100), -ENODEV);
+	pvvf_req_complete(&f->pool);
+	KUNIT_EXPECT_EQ(test, fake_nop(f, HZ), -ENODEV);
+	KUNIT_EXPECT_EQ(test, f->ring_touched, 0U);
+	/* Restore: new rings, unbroken only then. */
+	f->ring_gone = false;
+	f->nr_pending = 0;
+	f->mode = FAKE_AUTO;
+	pvvf_req_unbreak(&f->pool);
+	KUNIT_EXPECT_EQ(test, fake_poll_nop(f, 100), 0);
+	fake_free(f);
+}
+
 static struct kunit_case pvvf_req_cases[] = {
 	KUNIT_CASE(pvvf_req_ok),
 	KUNIT_CASE(pvvf_req_status),
@@ -429,6 +464,7 @@ static struct kunit_case pvvf_req_cases[] = {
 	KUNIT_CASE(pvvf_req_add_error),
 	KUNIT_CASE(pvvf_req_break_wakes),
 	KUNIT_CASE(pvvf_req_poll),
+	KUNIT_CASE(pvvf_req_frozen_ring_untouched),
 	{}
 };
 
