@@ -10,18 +10,105 @@
  */
 #include <linux/export.h>
 #include <linux/jiffies.h>
+#include <linux/list.h>
 #include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/pci-ats.h>
 #include <linux/pvvf.h>
+#include <linux/spinlock.h>
 
 #include "internal.h"
 
 static BLOCKING_NOTIFIER_HEAD(pvvf_chain);
 
+/* Tell consumers now; the caller holds no pvvf lock. */
 void pvvf_notify(enum pvvf_event_type type, struct pci_dev *pdev)
 {
+	might_sleep();
 	blocking_notifier_call_chain(&pvvf_chain, type, pdev);
+}
+
+/*
+ * Notices found under a lock (attach, detach, revocations a scan read back,
+ * a PF gone) are collected in a batch and delivered once the finder dropped
+ * its locks.  A VF's notices are delivered by one thread at a time, in the
+ * order of its life below; one that arrives while another thread delivers
+ * that VF's notices is delivered by that thread, after them.
+ */
+static DEFINE_SPINLOCK(pvvf_notice_lock);
+
+static const enum pvvf_event_type pvvf_notice_order[] = {
+	PVVF_EVENT_ATTACHED,
+	PVVF_EVENT_PASID_REVOKED,
+	PVVF_EVENT_PRI_REVOKED,
+	PVVF_EVENT_PF_REMOVED,
+	PVVF_EVENT_DETACHED,
+};
+
+/**
+ * pvvf_notice_add() - note events for a VF's consumers
+ * @batch: the caller's batch, for pvvf_notice_flush() once it unlocked
+ * @vf: the VF
+ * @notices: BIT(enum pvvf_event_type) of the events in pvvf_notice_order
+ */
+void pvvf_notice_add(struct list_head *batch, struct pvvf_vf *vf,
+		     unsigned long notices)
+{
+	unsigned long flags;
+
+	if (!notices)
+		return;
+	spin_lock_irqsave(&pvvf_notice_lock, flags);
+	vf->notices |= notices;
+	/* Already in a batch, or being delivered: that thread takes them. */
+	if (!vf->notifying && list_empty(&vf->notice_node)) {
+		kref_get(&vf->ref);
+		list_add_tail(&vf->notice_node, batch);
+	}
+	spin_unlock_irqrestore(&pvvf_notice_lock, flags);
+}
+
+/* Deliver a VF's notices until none is left. */
+static void pvvf_notice_deliver(struct pvvf_vf *vf)
+{
+	unsigned long notices, flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&pvvf_notice_lock, flags);
+	list_del_init(&vf->notice_node);
+	vf->notifying = true;
+	while ((notices = vf->notices)) {
+		vf->notices = 0;
+		spin_unlock_irqrestore(&pvvf_notice_lock, flags);
+		for (i = 0; i < ARRAY_SIZE(pvvf_notice_order); i++) {
+			if (notices & BIT(pvvf_notice_order[i]))
+				pvvf_notify(pvvf_notice_order[i], vf->pdev);
+		}
+		spin_lock_irqsave(&pvvf_notice_lock, flags);
+	}
+	vf->notifying = false;
+	spin_unlock_irqrestore(&pvvf_notice_lock, flags);
+}
+
+/**
+ * pvvf_notice_flush() - deliver a batch; call with no pvvf lock held
+ * @batch: filled by pvvf_notice_add(); empty on return
+ */
+void pvvf_notice_flush(struct list_head *batch)
+{
+	struct pvvf_vf *vf;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&pvvf_notice_lock, flags);
+		vf = list_first_entry_or_null(batch, struct pvvf_vf,
+					      notice_node);
+		spin_unlock_irqrestore(&pvvf_notice_lock, flags);
+		if (!vf)
+			break;
+		pvvf_notice_deliver(vf);
+		pvvf_vf_put(vf);
+	}
 }
 
 /**
@@ -213,25 +300,44 @@ static int pvvf_vf_op(struct pci_dev *pdev, enum pvvf_op op, u32 arg,
 
 /* ---- ATS: the VF's own capability, reported to the host ---- */
 
+/* The ATS Enable bit as the function has it, not as the PCI core thinks. */
+static bool pvvf_ats_hw_enabled(struct pci_dev *pdev)
+{
+	int pos = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_ATS);
+	u16 ctrl;
+
+	/* An unreadable register counts as set: never report it off. */
+	if (!pos || pci_read_config_word(pdev, pos + PCI_ATS_CTRL, &ctrl))
+		return !!pos;
+	return ctrl & PCI_ATS_CTRL_ENABLE;
+}
+
 static int pvvf_ats_enable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
 				  int ps, unsigned int *lost)
 {
 	u8 stu = ps - PCI_ATS_MIN_STU;
-	int err, rollback;
+	int err, res;
 
 	err = pvvf_vf_begin(pv, vf, PVVF_OP_ATS_ENABLE, stu, lost);
 	if (err)
 		return err;
 	/* docs/spec.md 6.7.1: report before setting the Enable bit. */
-	err = pvvf_vf_send_ats(pv, vf, true, stu);
-	if (!err) {
-		err = pci_enable_ats(vf->pdev, ps);
-		if (err) {
-			rollback = pvvf_vf_send_ats(pv, vf, false, 0);
-			err = rollback ?: err;
-		}
-	}
-	return pvvf_vf_end(pv, vf, PVVF_OP_ATS_ENABLE, stu, err, lost);
+	res = pvvf_vf_send_ats(pv, vf, true, stu);
+	if (res)
+		return pvvf_vf_end(pv, vf, PVVF_OP_ATS_ENABLE, stu, res, lost);
+	err = pci_enable_ats(vf->pdev, ps);
+	if (!err)
+		return pvvf_vf_end(pv, vf, PVVF_OP_ATS_ENABLE, stu, 0, lost);
+	/*
+	 * Withdraw the report only if the Enable bit is clear: the host must
+	 * never hold ATS off while it is set (pci_enable_ats() fails with the
+	 * bit set if it was enabled behind pvvf's back).  The state is read
+	 * back either way.
+	 */
+	res = pvvf_ats_hw_enabled(vf->pdev) ? 0 :
+	      pvvf_vf_send_ats(pv, vf, false, 0);
+	pvvf_vf_end(pv, vf, PVVF_OP_ATS_ENABLE, stu, res ?: -EIO, lost);
+	return res ?: err;
 }
 
 /**
@@ -276,7 +382,7 @@ static int pvvf_ats_disable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
 	err = pvvf_vf_begin(pv, vf, PVVF_OP_ATS_DISABLE, 0, lost);
 	if (err)
 		return err;
-	if (vf->pdev->ats_enabled)
+	if (pvvf_pdev_ats_enabled(vf->pdev))
 		pci_disable_ats(vf->pdev);
 	/* docs/spec.md 6.7.1: report after clearing the Enable bit. */
 	err = pvvf_vf_send_ats(pv, vf, false, 0);
@@ -436,7 +542,7 @@ static void pvvf_vf_poll_stopped(struct pvvf_vf *vf, unsigned int *lost)
 	if (vf->pv && pvvf_vf_stopped(vf) == -ESTALE)
 		pvvf_vf_sync(vf->pv, vf, lost);
 	if (vf->pv && pvvf_vf_stopped(vf) == -EINPROGRESS)
-		pvvf_vf_confirm_stopped(vf->pv, vf);
+		pvvf_vf_confirm_stopped(vf->pv, vf, lost);
 	mutex_unlock(&vf->op_lock);
 }
 
@@ -447,7 +553,10 @@ static void pvvf_vf_poll_stopped(struct pvvf_vf *vf, unsigned int *lost)
  *
  * After pvvf_pri_disable(), PRI Stopped (PCIe 10.5.2.3) is set once the
  * host drained the VF's outstanding page requests.  It is confirmed with
- * the host, never taken from a PRI_STOPPED event alone.
+ * the host, never taken from a PRI_STOPPED event alone.  The host is asked
+ * again every PVVF_STOP_POLL_MS, so the wait also ends when the event
+ * cannot wake it (a notifier callback runs on the work that handles
+ * events).
  *
  * Context: process context; sleeps.
  * Return: 0 once stopped; -EBUSY while PRI is enabled (it would never
@@ -463,13 +572,17 @@ int pvvf_pri_wait_stopped(struct pci_dev *pdev, unsigned int timeout_ms)
 
 	if (!vf)
 		return -ENODEV;
-	do {
+	for (;;) {
 		pvvf_vf_poll_stopped(vf, &lost);
+		err = pvvf_vf_stopped(vf);
 		left = time_after(deadline, jiffies) ? deadline - jiffies : 0;
+		if ((err != -EINPROGRESS && err != -ESTALE) || !left)
+			break;
 		wait_event_timeout(vf->stop_wq,
-				   (err = pvvf_vf_stopped(vf)) != -EINPROGRESS,
-				   left);
-	} while (err == -ESTALE && left);
+				   pvvf_vf_stopped(vf) != -EINPROGRESS,
+				   min_t(long, left,
+					 msecs_to_jiffies(PVVF_STOP_POLL_MS)));
+	}
 	pvvf_vf_notify_lost(vf, lost);
 	pvvf_vf_put(vf);
 	return err == -EINPROGRESS || err == -ESTALE ? -ETIMEDOUT : err;

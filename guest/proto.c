@@ -240,15 +240,33 @@ int pvvf_proto_parse_config(const struct virtio_pvvf_config *raw,
 	return 0;
 }
 
-/*
- * num_vfs never decreases while DRIVER_OK is set (docs/spec.md 5.1): a
- * smaller value is a device error, and the slots above it stay unused.
+/**
+ * pvvf_proto_num_vfs() - the VF slots to use after reading num_vfs
+ * @limit: the most slots usable until the next device reset
+ *         (VIRTIO_PVVF_MAX_VFS after one); lowered by a shrink
+ * @old_num: the slots in use; 0 right after a device reset
+ * @new_num: num_vfs as just read
+ * @use: set to the slots to use from now on
+ *
+ * num_vfs never decreases while DRIVER_OK is set (docs/spec.md 5.1).  A
+ * smaller value is a device error (5.2): the slots above it are no longer
+ * used, and not used again before a device reset, whatever num_vfs says.
+ *
+ * Return: 0, or -ESTALE for a shrink.
  */
-int pvvf_proto_check_num_vfs(u16 old_num, u16 new_num)
+int pvvf_proto_num_vfs(u16 *limit, u16 old_num, u16 new_num, u16 *use)
 {
-	if (new_num > VIRTIO_PVVF_MAX_VFS)
-		return -ERANGE;
-	return new_num < old_num ? -ESTALE : 0;
+	int err = 0;
+
+	if (new_num < old_num) {
+		if (new_num < *limit)
+			*limit = new_num;
+		err = -ESTALE;
+	}
+	*use = new_num < *limit ? new_num : *limit;
+	if (*use > VIRTIO_PVVF_MAX_VFS)
+		*use = VIRTIO_PVVF_MAX_VFS;
+	return err;
 }
 
 /**
@@ -438,7 +456,9 @@ static int pvvf_proto_check_event_vf(u16 type, u32 vf, u16 num_vfs)
  *
  * Return: 0; -EMSGSIZE unless @len is 32; -EPROTO for reserved bytes;
  * -EOPNOTSUPP for an unknown type; -EINVAL for unknown flag or detail bits;
- * -ERANGE for a slot the driver does not know or the wrong scope.
+ * -ERANGE for a slot the driver does not know or the wrong scope, with
+ * @evt filled in (docs/spec.md 6.9.3: such an event is ignored, but one
+ * with EVT_F_ACK is still acknowledged).
  */
 int pvvf_proto_parse_event(const void *buf, u32 len, u16 num_vfs,
 			   struct pvvf_event *evt)
@@ -446,7 +466,6 @@ int pvvf_proto_parse_event(const void *buf, u32 len, u16 num_vfs,
 	const struct virtio_pvvf_event *raw = buf;
 	u16 type, flags;
 	u32 vf, detail;
-	int err;
 
 	if (len != sizeof(*raw))
 		return -EMSGSIZE;
@@ -462,15 +481,11 @@ int pvvf_proto_parse_event(const void *buf, u32 len, u16 num_vfs,
 		return -EINVAL;
 	if (type == VIRTIO_PVVF_EVT_PF_STATE ? detail & ~PVVF_DETAIL_ALL : detail)
 		return -EINVAL;
-	err = pvvf_proto_check_event_vf(type, vf, num_vfs);
-	if (err)
-		return err;
-
 	evt->type = type;
 	evt->flags = flags;
 	evt->vf = vf;
 	evt->seq = le32_to_cpu(raw->seq);
 	evt->epoch = le32_to_cpu(raw->epoch);
 	evt->detail = detail;
-	return 0;
+	return pvvf_proto_check_event_vf(type, vf, num_vfs);
 }

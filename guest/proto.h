@@ -103,7 +103,7 @@ int pvvf_proto_check_reply(u16 opcode, u32 tag, const void *buf,
 
 int pvvf_proto_parse_config(const struct virtio_pvvf_config *raw,
 			    struct pvvf_config *cfg);
-int pvvf_proto_check_num_vfs(u16 old_num, u16 new_num);
+int pvvf_proto_num_vfs(u16 *limit, u16 old_num, u16 new_num, u16 *use);
 int pvvf_proto_parse_opcodes(const struct virtio_pvvf_resp_opcodes *raw,
 			     u64 *known);
 int pvvf_proto_parse_vf_desc(const struct virtio_pvvf_vf_desc *raw,

@@ -8,6 +8,11 @@
  * compares that path with each guest function's own path up to its root
  * bus, so guest bus numbering does not matter.  Per-VF data lives in a
  * module-owned xarray keyed by the pci_dev, never in the VF's drvdata.
+ *
+ * A scan (pvvf_vf_scan()) reads the VF table and each attached VF's state;
+ * attaching runs apart (pvvf_vf_attach_all()), under the PCI rescan lock,
+ * which the scan must not take: pvvf_quiesce() waits for the scan, and the
+ * virtio device can be removed with that lock held.
  */
 #include <linux/device.h>
 #include <linux/kobject.h>
@@ -87,6 +92,12 @@ static void pvvf_order_caps_of(struct pvvf_dev *pv,
 	caps->ats_stu = d->ats_stu;
 }
 
+/* The VF's ATS Enable as the PCI core set it (pci_enable_ats()). */
+bool pvvf_pdev_ats_enabled(struct pci_dev *pdev)
+{
+	return IS_ENABLED(CONFIG_PCI_ATS) && pdev->ats_enabled;
+}
+
 /* ---- attach and detach, under pv->table_lock ---- */
 
 static void pvvf_vf_uevent(struct pvvf_vf *vf, const char *what)
@@ -119,23 +130,29 @@ static struct pvvf_vf *pvvf_vf_alloc(struct pvvf_dev *pv, u32 slot,
 	mutex_init(&vf->op_lock);
 	spin_lock_init(&vf->lock);
 	init_waitqueue_head(&vf->stop_wq);
+	INIT_LIST_HEAD(&vf->notice_node);
 	pvvf_order_caps_of(pv, &vf->desc, &caps);
 	pvvf_order_init(&vf->order, &caps);
 	/* Unknown until GET_STATE: no operation before the first sync. */
 	vf->order.stale = true;
+	/* Its ATS may be on already: tell the host before that GET_STATE. */
+	vf->report_ats = true;
 	return vf;
 }
 
-static int pvvf_vf_attach(struct pvvf_dev *pv, u32 slot, struct pci_dev *pdev)
+/*
+ * The VF is published (the xarray the API looks it up in) last, once its
+ * device link and sysfs group are in place; pvvf_vf_detach() unpublishes
+ * first.
+ */
+static int pvvf_vf_attach(struct pvvf_dev *pv, u32 slot, struct pci_dev *pdev,
+			  struct list_head *batch)
 {
 	struct pvvf_vf *vf = pvvf_vf_alloc(pv, slot, pdev);
 	int err;
 
 	if (!vf)
 		return -ENOMEM;
-	err = xa_insert(&pvvf_vfs, (unsigned long)pdev, vf, GFP_KERNEL);
-	if (err)
-		goto err_put;
 	/*
 	 * A managed link: the VF's driver is unbound before the pvvf device
 	 * goes.  The core drops it when the pvvf driver unbinds or the VF is
@@ -144,26 +161,30 @@ static int pvvf_vf_attach(struct pvvf_dev *pv, u32 slot, struct pci_dev *pdev)
 	if (!device_link_add(&pdev->dev, &pv->vdev->dev,
 			     DL_FLAG_AUTOREMOVE_SUPPLIER)) {
 		err = -EINVAL;
-		goto err_erase;
+		goto err_put;
 	}
 	err = device_add_group(&pdev->dev, &pvvf_vf_group);
 	if (err)
-		goto err_erase;
+		goto err_put;
+	err = xa_insert(&pvvf_vfs, (unsigned long)pdev, vf, GFP_KERNEL);
+	if (err)
+		goto err_group;
 	pv->slots[slot].vf = vf;
 	pci_info(pdev, "pvvf: VF %u of PF %#llx (slot %u)\n",
 		 vf->desc.vf_index, vf->desc.pf_id, slot);
 	pvvf_vf_uevent(vf, "attached");
-	pvvf_notify(PVVF_EVENT_ATTACHED, pdev);
+	pvvf_notice_add(batch, vf, BIT(PVVF_EVENT_ATTACHED));
 	return 0;
 
-err_erase:
-	xa_erase(&pvvf_vfs, (unsigned long)pdev);
+err_group:
+	device_remove_group(&pdev->dev, &pvvf_vf_group);
 err_put:
 	pvvf_vf_put(vf);
 	return err;
 }
 
-static void pvvf_vf_detach(struct pvvf_dev *pv, u32 slot, const char *why)
+static void pvvf_vf_detach(struct pvvf_dev *pv, u32 slot, const char *why,
+			   struct list_head *batch)
 {
 	struct pvvf_vf *vf = pv->slots[slot].vf;
 
@@ -181,27 +202,32 @@ static void pvvf_vf_detach(struct pvvf_dev *pv, u32 slot, const char *why)
 	device_remove_group(&vf->pdev->dev, &pvvf_vf_group);
 	pci_info(vf->pdev, "pvvf: detached (%s)\n", why);
 	pvvf_vf_uevent(vf, "detached");
-	pvvf_notify(PVVF_EVENT_DETACHED, vf->pdev);
+	pvvf_notice_add(batch, vf, BIT(PVVF_EVENT_DETACHED));
 	pvvf_vf_put(vf);
 }
 
+/* At remove, while the device is still in pvvf_devs (see pvvf_remove()). */
 void pvvf_vf_detach_all(struct pvvf_dev *pv)
 {
+	LIST_HEAD(batch);
 	u32 slot;
 
 	mutex_lock(&pv->table_lock);
 	for (slot = 0; slot < pv->num_vfs; slot++) {
 		if (pv->slots[slot].vf)
-			pvvf_vf_detach(pv, slot, "pvvf device removed");
+			pvvf_vf_detach(pv, slot, "pvvf device removed",
+				       &batch);
 	}
 	mutex_unlock(&pv->table_lock);
+	pvvf_notice_flush(&batch);
 }
 
 /*
  * Try every unattached slot against @pdev.  A locator that matches a
  * function with other IDs is refused, once, with a log line.
  */
-static bool pvvf_vf_try_attach(struct pvvf_dev *pv, struct pci_dev *pdev)
+static bool pvvf_vf_try_attach(struct pvvf_dev *pv, struct pci_dev *pdev,
+			       struct list_head *batch)
 {
 	struct pvvf_slot *s;
 	u32 slot;
@@ -225,9 +251,44 @@ static bool pvvf_vf_try_attach(struct pvvf_dev *pv, struct pci_dev *pdev)
 			s->refused = true;
 			return false;
 		}
-		return !pvvf_vf_attach(pv, slot, pdev);
+		return !pvvf_vf_attach(pv, slot, pdev, batch);
 	}
 	return false;
+}
+
+/* A slot that resolves and is not attached: the attach work has a job. */
+static bool pvvf_slot_wants_attach(const struct pvvf_slot *s)
+{
+	return s->valid && !s->refused && !s->pf_gone && !s->vf;
+}
+
+/**
+ * pvvf_vf_attach_all() - attach every function a slot names
+ * @pv: the device
+ *
+ * The attach work.  Under pci_lock_rescan_remove(), so a function that
+ * device_del() is removing (it sent BUS_NOTIFY_DEL_DEVICE, but is still on
+ * the bus) is never attached, and a hot-added function is announced after
+ * device_add() finished, so the "attached" uevent follows its KOBJ_ADD.
+ * The first GET_STATE is the scan's, queued next.
+ */
+void pvvf_vf_attach_all(struct pvvf_dev *pv)
+{
+	struct pci_dev *pdev = NULL;
+	bool attached = false;
+	LIST_HEAD(batch);
+
+	pci_lock_rescan_remove();
+	mutex_lock(&pv->table_lock);
+	if (!READ_ONCE(pv->removing)) {
+		for_each_pci_dev(pdev)
+			attached |= pvvf_vf_try_attach(pv, pdev, &batch);
+	}
+	mutex_unlock(&pv->table_lock);
+	pci_unlock_rescan_remove();
+	pvvf_notice_flush(&batch);
+	if (attached)
+		pvvf_dev_queue_scan(pv);
 }
 
 /* ---- GET_VF, GET_STATE ---- */
@@ -248,7 +309,7 @@ static int pvvf_vf_fetch_desc(struct pvvf_dev *pv, u32 slot,
 	return err;
 }
 
-/* Tell consumers about newly latched revocations (PVVF_LOST_*). */
+/* Tell consumers now about newly latched revocations (PVVF_LOST_*). */
 void pvvf_vf_notify_lost(struct pvvf_vf *vf, unsigned int lost)
 {
 	if (lost & PVVF_LOST_PASID)
@@ -265,15 +326,59 @@ static unsigned int pvvf_vf_revocations(struct pvvf_vf *vf, bool pasid,
 	       (!pri && vf->order.pri_revoked ? PVVF_LOST_PRI : 0);
 }
 
+/* The STU field of the VF's enabled ATS, or -1 if ATS is off. */
+#ifdef CONFIG_PCI_ATS
+static int pvvf_pdev_ats_stu(struct pci_dev *pdev)
+{
+	return pdev->ats_enabled ? pdev->ats_stu - PCI_ATS_MIN_STU : -1;
+}
+#else
+static int pvvf_pdev_ats_stu(struct pci_dev *pdev)
+{
+	return -1;
+}
+#endif
+
+/*
+ * The host learns the VF's own ATS Enable only from ATS_SET.  A VF whose
+ * ATS was on before pvvf attached it, or stayed on across a device reset
+ * (docs/spec.md 6.10), is reported before the first GET_STATE, so the host
+ * never holds it as ATS off while its Enable bit is set.  A refusal is
+ * final (logged); an unknown outcome is tried again at the next sync.
+ */
+static int pvvf_vf_report_ats(struct pvvf_dev *pv, struct pvvf_vf *vf)
+{
+	int stu = pvvf_pdev_ats_stu(vf->pdev);
+	struct pvvf_req req = {
+		.opcode = VIRTIO_PVVF_OP_ATS_SET, .vf = vf->slot,
+		.args.enable = 1, .args.stu = stu,
+	};
+	int err;
+
+	lockdep_assert_held(&vf->op_lock);
+	if (!vf->report_ats)
+		return 0;
+	err = stu < 0 ? 0 : pvvf_dev_request(pv, &req);
+	if (err == -ETIMEDOUT || err == -ENODEV || err == -EIO ||
+	    err == -EPROTO || err == -EBADMSG)
+		return err;
+	if (err && err != -EALREADY)
+		pci_warn(vf->pdev, "pvvf: host refused the VF's enabled ATS (%d)\n",
+			 err);
+	vf->report_ats = false;
+	return 0;
+}
+
 /**
  * pvvf_vf_sync() - read a VF's state back from the host
  * @pv: its device
- * @vf: the VF
- * @lost: if not NULL, newly latched revocations are added here for the
- *        caller to tell consumers once it dropped its locks; if NULL they
- *        are told now
+ * @vf: the VF, with its op_lock held
+ * @lost: newly latched revocations (PVVF_LOST_*) are added here, for the
+ *        caller to tell consumers once it dropped its locks
  *
- * Return: 0, or the error of GET_STATE or of parsing its reply.
+ * A pending ATS report goes first (pvvf_vf_report_ats()).
+ *
+ * Return: 0, or the error of ATS_SET, of GET_STATE or of parsing its reply.
  */
 int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost)
 {
@@ -284,10 +389,11 @@ int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost)
 	};
 	struct pvvf_vf_state st;
 	bool pasid, pri, stopped;
-	unsigned int newly;
 	int err;
 
-	err = pvvf_dev_request(pv, &req);
+	err = pvvf_vf_report_ats(pv, vf);
+	if (!err)
+		err = pvvf_dev_request(pv, &req);
 	if (!err)
 		err = pvvf_proto_parse_state(&reply.state, &st);
 	if (err) {
@@ -299,13 +405,9 @@ int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost)
 	pasid = vf->order.pasid_revoked;
 	pri = vf->order.pri_revoked;
 	pvvf_order_sync(&vf->order, &st);
-	newly = pvvf_vf_revocations(vf, pasid, pri);
+	*lost |= pvvf_vf_revocations(vf, pasid, pri);
 	stopped = !pvvf_order_check_stopped(&vf->order);
 	spin_unlock_irq(&vf->lock);
-	if (lost)
-		*lost |= newly;
-	else
-		pvvf_vf_notify_lost(vf, newly);
 	if (stopped)
 		wake_up_all(&vf->stop_wq);
 	return 0;
@@ -314,7 +416,8 @@ int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost)
 /**
  * pvvf_vf_confirm_stopped() - ask the host whether the VF's PRI stopped
  * @pv: its device
- * @vf: the VF
+ * @vf: the VF, with its op_lock held
+ * @lost: as for pvvf_vf_sync()
  *
  * A PRI_STOPPED event only wakes (docs/spec.md 6.8.2); this is the
  * confirmation, with PRI_STATUS, or GET_STATE if the device lacks it.
@@ -322,7 +425,8 @@ int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost)
  *
  * Return: true if PRI is disabled and stopped.
  */
-bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf)
+bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf,
+			     unsigned int *lost)
 {
 	struct virtio_pvvf_resp_pri_status reply;
 	struct pvvf_req req = {
@@ -334,7 +438,7 @@ bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf)
 
 	if (!(pv->opcodes & BIT_ULL(VIRTIO_PVVF_OP_PRI_STATUS)) ||
 	    !pv->has_pri) {
-		if (pvvf_vf_sync(pv, vf, NULL))
+		if (pvvf_vf_sync(pv, vf, lost))
 			return false;
 		spin_lock_irq(&vf->lock);
 		stopped = !pvvf_order_check_stopped(&vf->order);
@@ -364,43 +468,6 @@ static bool pvvf_vf_is_gone(struct pvvf_vf *vf)
 	return gone;
 }
 
-/* The STU field of the VF's enabled ATS, or -1 if ATS is off. */
-#ifdef CONFIG_PCI_ATS
-static int pvvf_pdev_ats_stu(struct pci_dev *pdev)
-{
-	return pdev->ats_enabled ? pdev->ats_stu - PCI_ATS_MIN_STU : -1;
-}
-#else
-static int pvvf_pdev_ats_stu(struct pci_dev *pdev)
-{
-	return -1;
-}
-#endif
-
-/*
- * After a device reset the host knows nothing the driver reported
- * (docs/spec.md 6.10); the VF's own ATS enable survives it, so report it
- * again before the PASID rules depend on it.
- */
-static void pvvf_vf_replay_ats(struct pvvf_dev *pv, struct pvvf_vf *vf)
-{
-	int stu = pvvf_pdev_ats_stu(vf->pdev);
-	struct pvvf_req req = {
-		.opcode = VIRTIO_PVVF_OP_ATS_SET, .vf = vf->slot,
-		.args.enable = 1, .args.stu = stu,
-	};
-	int err;
-
-	if (stu < 0)
-		return;
-	mutex_lock(&vf->op_lock);
-	err = vf->pv ? pvvf_dev_request(pv, &req) : 0;
-	mutex_unlock(&vf->op_lock);
-	if (err)
-		pci_warn(vf->pdev, "pvvf: ATS report after reset failed (%d)\n",
-			 err);
-}
-
 static bool pvvf_desc_same_vf(const struct pvvf_vf_desc *a,
 			      const struct pvvf_vf_desc *b)
 {
@@ -424,7 +491,26 @@ static void pvvf_vf_update_desc(struct pvvf_dev *pv, struct pvvf_vf *vf,
 	spin_unlock_irq(&vf->lock);
 }
 
-static void pvvf_scan_slot(struct pvvf_dev *pv, u32 slot)
+/*
+ * Whether a request's error ends the scan: a silent device (each request
+ * would wait out its timeout, with table_lock held) or a broken one.  The
+ * request engine fails with -ENODEV only once pvvf_quiesce() set removing;
+ * an ENODEV status from the device is an answer (an empty slot).
+ */
+static int pvvf_scan_stop(struct pvvf_dev *pv, int err)
+{
+	if (READ_ONCE(pv->removing))
+		return -ESHUTDOWN;
+	if (err != -ETIMEDOUT)
+		return 0;
+	dev_warn_ratelimited(&pv->vdev->dev,
+			     "request timed out: scan stopped, state kept\n");
+	return err;
+}
+
+/* GET_VF one slot.  Return: 0, or the error that ends the scan. */
+static int pvvf_scan_slot(struct pvvf_dev *pv, u32 slot,
+			  struct list_head *batch)
 {
 	struct pvvf_slot *s = &pv->slots[slot];
 	struct virtio_pvvf_vf_desc raw;
@@ -432,108 +518,176 @@ static void pvvf_scan_slot(struct pvvf_dev *pv, u32 slot)
 	int err;
 
 	err = pvvf_vf_fetch_desc(pv, slot, &raw);
-	if (READ_ONCE(pv->removing))
-		return;
+	if (pvvf_scan_stop(pv, err))
+		return pvvf_scan_stop(pv, err);
 	if (err == -ENODEV) {
 		if (s->vf)
-			pvvf_vf_detach(pv, slot, "slot emptied");
+			pvvf_vf_detach(pv, slot, "slot emptied", batch);
 		s->valid = false;
-		return;
+		return 0;
 	}
 	if (err) {
 		/* Keep what works; the next scan or event tries again. */
 		dev_warn_ratelimited(&pv->vdev->dev, "slot %u: GET_VF failed (%d)\n",
 				     slot, err);
-		return;
+		return 0;
 	}
 	err = pvvf_proto_parse_vf_desc(&raw, pv->has_cap_offset, &desc);
 	if (err) {
 		/* docs/spec.md 6.4.3: log the refusal, leave it unattached. */
 		if (s->vf)
-			pvvf_vf_detach(pv, slot, "descriptor refused");
+			pvvf_vf_detach(pv, slot, "descriptor refused", batch);
 		if (!s->refused)
 			dev_warn(&pv->vdev->dev, "slot %u: descriptor refused (%d)\n",
 				 slot, err);
 		s->refused = true;
 		s->valid = false;
-		return;
+		return 0;
 	}
 	if (s->vf && !pvvf_desc_same_vf(&s->desc, &desc)) {
 		/* docs/spec.md 5.1: a slot is never reused while running. */
 		if (!pv->allow_reuse)
 			dev_err(&pv->vdev->dev, "slot %u reused for another VF; refused\n",
 				slot);
-		pvvf_vf_detach(pv, slot, "slot changed");
+		pvvf_vf_detach(pv, slot, "slot changed", batch);
 		s->refused = !pv->allow_reuse;
 	} else if (s->vf) {
 		pvvf_vf_update_desc(pv, s->vf, &desc);
 	}
 	s->desc = desc;
 	s->valid = true;
+	return 0;
 }
 
-static void pvvf_scan_config(struct pvvf_dev *pv)
+/*
+ * GET_STATE an attached VF; detach it if its PF is gone.
+ * Return: 0, or the error that ends the scan.
+ */
+static int pvvf_scan_sync(struct pvvf_dev *pv, u32 slot,
+			  struct list_head *batch)
+{
+	struct pvvf_vf *vf = pv->slots[slot].vf;
+	unsigned int lost = 0;
+	int err;
+
+	mutex_lock(&vf->op_lock);
+	err = pvvf_vf_sync(pv, vf, &lost);
+	mutex_unlock(&vf->op_lock);
+	pvvf_notice_add(batch, vf, lost);
+	if (pvvf_scan_stop(pv, err))
+		return pvvf_scan_stop(pv, err);
+	if (!err && pvvf_vf_is_gone(vf)) {
+		/* GET_STATE: the slot is empty or its PF is gone. */
+		pvvf_notice_add(batch, vf, BIT(PVVF_EVENT_PF_REMOVED));
+		pvvf_vf_detach(pv, slot, "PF gone", batch);
+		pv->slots[slot].pf_gone = true;
+	}
+	return 0;
+}
+
+/* Read num_vfs; stop using the slots above it (docs/spec.md 5.2). */
+static void pvvf_scan_config(struct pvvf_dev *pv, struct list_head *batch)
 {
 	struct pvvf_config cfg;
+	struct pvvf_vf *vf;
+	u16 num;
 	u32 slot;
 	int err;
 
 	err = pvvf_dev_read_config(pv, &cfg);
-	if (!err && !pv->allow_reuse)
-		err = pvvf_proto_check_num_vfs(pv->num_vfs, cfg.num_vfs);
 	if (err) {
 		dev_warn_ratelimited(&pv->vdev->dev,
 				     "config refused (%d): num_vfs kept at %u\n",
 				     err, pv->num_vfs);
 		return;
 	}
-	/* After a reset every slot gets a fresh chance. */
-	for (slot = 0; pv->allow_reuse && slot < cfg.num_vfs; slot++) {
+	if (pv->allow_reuse)
+		pv->num_vfs_limit = VIRTIO_PVVF_MAX_VFS;
+	err = pvvf_proto_num_vfs(&pv->num_vfs_limit,
+				 pv->allow_reuse ? 0 : pv->num_vfs,
+				 cfg.num_vfs, &num);
+	if (err)
+		dev_err(&pv->vdev->dev,
+			"device error: num_vfs shrank from %u to %u; slots %u and up unused until reset\n",
+			pv->num_vfs, cfg.num_vfs, cfg.num_vfs);
+	for (slot = 0; pv->allow_reuse && slot < num; slot++) {
+		/* After a reset every slot gets a fresh chance... */
 		pv->slots[slot].refused = false;
 		pv->slots[slot].pf_gone = false;
+		/* ...and the host forgot every VF's ATS report. */
+		vf = pv->slots[slot].vf;
+		if (vf) {
+			mutex_lock(&vf->op_lock);
+			vf->report_ats = true;
+			mutex_unlock(&vf->op_lock);
+		}
 	}
-	for (slot = cfg.num_vfs; slot < pv->num_vfs; slot++) {
+	for (slot = num; slot < pv->num_vfs; slot++) {
 		if (pv->slots[slot].vf)
-			pvvf_vf_detach(pv, slot, "slot gone after reset");
+			pvvf_vf_detach(pv, slot, "slot out of range", batch);
 		memset(&pv->slots[slot], 0, sizeof(pv->slots[slot]));
 	}
-	WRITE_ONCE(pv->num_vfs, cfg.num_vfs);
+	WRITE_ONCE(pv->num_vfs, num);
 }
 
 /**
- * pvvf_vf_scan() - re-read the VF table, attach what resolves, resync
+ * pvvf_vf_refresh_num_vfs() - re-read num_vfs for an event beyond it
  * @pv: the device
  *
- * Runs at probe and restore, on a config change, and on RESYNC, VF_TABLE
- * and malformed events.
+ * An event can overtake the configuration change that added its slot.
+ * New slots are read by a scan, queued here.
+ *
+ * Return: true if num_vfs grew.
+ */
+bool pvvf_vf_refresh_num_vfs(struct pvvf_dev *pv)
+{
+	LIST_HEAD(batch);
+	bool grew;
+	u16 old;
+
+	mutex_lock(&pv->table_lock);
+	old = pv->num_vfs;
+	pvvf_scan_config(pv, &batch);
+	grew = pv->num_vfs > old;
+	mutex_unlock(&pv->table_lock);
+	pvvf_notice_flush(&batch);
+	if (grew)
+		pvvf_dev_queue_scan(pv);
+	return grew;
+}
+
+/**
+ * pvvf_vf_scan() - re-read the VF table and every attached VF's state
+ * @pv: the device
+ *
+ * Runs at probe and restore, on a config change, on RESYNC, VF_TABLE and
+ * malformed events, and after the attach work attached a VF.  Stops at
+ * the first timeout; what it did not reach keeps its state until the next
+ * scan.  Slots that resolve and are not attached go to the attach work.
  */
 void pvvf_vf_scan(struct pvvf_dev *pv)
 {
-	struct pci_dev *pdev = NULL;
-	struct pvvf_vf *vf;
+	bool attach = false;
+	LIST_HEAD(batch);
+	int err = 0;
 	u32 slot;
 
 	mutex_lock(&pv->table_lock);
-	pvvf_scan_config(pv);
-	for (slot = 0; slot < pv->num_vfs && !READ_ONCE(pv->removing); slot++)
-		pvvf_scan_slot(pv, slot);
-	for_each_pci_dev(pdev)
-		pvvf_vf_try_attach(pv, pdev);
-	for (slot = 0; slot < pv->num_vfs && !READ_ONCE(pv->removing); slot++) {
-		vf = pv->slots[slot].vf;
-		if (!vf)
-			continue;
-		if (pv->allow_reuse)
-			pvvf_vf_replay_ats(pv, vf);
-		if (!pvvf_vf_sync(pv, vf, NULL) && pvvf_vf_is_gone(vf)) {
-			/* GET_STATE: the slot is empty or its PF is gone. */
-			pvvf_notify(PVVF_EVENT_PF_REMOVED, vf->pdev);
-			pvvf_vf_detach(pv, slot, "PF gone");
-			pv->slots[slot].pf_gone = true;
-		}
+	pvvf_scan_config(pv, &batch);
+	for (slot = 0; slot < pv->num_vfs && !err; slot++)
+		err = pvvf_scan_slot(pv, slot, &batch);
+	for (slot = 0; slot < pv->num_vfs && !err; slot++) {
+		if (pv->slots[slot].vf)
+			err = pvvf_scan_sync(pv, slot, &batch);
 	}
-	pv->allow_reuse = false;
+	for (slot = 0; slot < pv->num_vfs && !attach; slot++)
+		attach = pvvf_slot_wants_attach(&pv->slots[slot]);
+	if (!err)
+		pv->allow_reuse = false;
 	mutex_unlock(&pv->table_lock);
+	pvvf_notice_flush(&batch);
+	if (attach)
+		pvvf_dev_queue_attach(pv);
 }
 
 /* ---- host events ---- */
@@ -547,11 +701,12 @@ static const enum pvvf_event_type pvvf_evt_map[VIRTIO_PVVF_EVT_COUNT] = {
 	[VIRTIO_PVVF_EVT_PF_REMOVED] = PVVF_EVENT_PF_REMOVED,
 };
 
+/* Runs on the event work with no lock held: consumers are told directly. */
 static void pvvf_vf_event_one(struct pvvf_dev *pv, struct pvvf_vf *vf,
 			      const struct pvvf_event *evt)
 {
+	bool pasid, pri, stale, stopped = false;
 	unsigned int lost;
-	bool pasid, pri, stale;
 
 	spin_lock_irq(&vf->lock);
 	pasid = vf->order.pasid_revoked;
@@ -562,21 +717,32 @@ static void pvvf_vf_event_one(struct pvvf_dev *pv, struct pvvf_vf *vf,
 	spin_unlock_irq(&vf->lock);
 
 	pvvf_vf_notify_lost(vf, lost);
+	lost = 0;
 	if (evt->type == VIRTIO_PVVF_EVT_PRI_STOPPED) {
-		if (pvvf_vf_confirm_stopped(pv, vf))
+		mutex_lock(&vf->op_lock);
+		if (vf->pv)
+			stopped = pvvf_vf_confirm_stopped(pv, vf, &lost);
+		mutex_unlock(&vf->op_lock);
+		pvvf_vf_notify_lost(vf, lost);
+		if (stopped)
 			pvvf_notify(PVVF_EVENT_PRI_STOPPED, vf->pdev);
 		return;
 	}
 	if (evt->type == VIRTIO_PVVF_EVT_PF_STATE &&
-	    evt->detail & VIRTIO_PVVF_DETAIL_VALUES)
-		mod_delayed_work(system_wq, &pv->scan_work, 0);
-	else if (stale)
-		pvvf_vf_sync(pv, vf, NULL);
+	    evt->detail & VIRTIO_PVVF_DETAIL_VALUES) {
+		pvvf_dev_queue_scan(pv);
+	} else if (stale) {
+		mutex_lock(&vf->op_lock);
+		if (vf->pv)
+			pvvf_vf_sync(pv, vf, &lost);
+		mutex_unlock(&vf->op_lock);
+		pvvf_vf_notify_lost(vf, lost);
+	}
 	if (evt->type != VIRTIO_PVVF_EVT_PF_STATE)
 		pvvf_notify(pvvf_evt_map[evt->type], vf->pdev);
 }
 
-static void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq)
+void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq)
 {
 	struct pvvf_req req = {
 		.opcode = VIRTIO_PVVF_OP_EVENT_ACK,
@@ -600,11 +766,12 @@ static void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq)
 void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt)
 {
 	struct pvvf_vf *vf = NULL;
+	LIST_HEAD(batch);
 
 	switch (evt->type) {
 	case VIRTIO_PVVF_EVT_RESYNC:
 	case VIRTIO_PVVF_EVT_VF_TABLE:
-		mod_delayed_work(system_wq, &pv->scan_work, 0);
+		pvvf_dev_queue_scan(pv);
 		break;
 	default:
 		vf = pvvf_slot_vf_get(pv, evt->vf);
@@ -614,10 +781,12 @@ void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt)
 	}
 	if (vf && evt->type == VIRTIO_PVVF_EVT_PF_REMOVED) {
 		mutex_lock(&pv->table_lock);
-		if (pv->slots[evt->vf].vf == vf)
-			pvvf_vf_detach(pv, evt->vf, "PF removed");
-		pv->slots[evt->vf].pf_gone = true;
+		if (evt->vf < pv->num_vfs && pv->slots[evt->vf].vf == vf) {
+			pvvf_vf_detach(pv, evt->vf, "PF removed", &batch);
+			pv->slots[evt->vf].pf_gone = true;
+		}
 		mutex_unlock(&pv->table_lock);
+		pvvf_notice_flush(&batch);
 	}
 	if (vf)
 		pvvf_vf_put(vf);
@@ -627,51 +796,50 @@ void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt)
 
 /* ---- VFs that appear or go after pvvf loaded ---- */
 
-static void pvvf_bus_add(struct pci_dev *pdev)
+/*
+ * A function was added: the attach work looks at it once device_add() is
+ * over (pvvf_vf_attach_all()).  No table_lock here: the notifier runs for
+ * every PCI function, inside device_add().
+ */
+static void pvvf_bus_add(void)
 {
 	struct pvvf_dev *pv;
 
-	list_for_each_entry(pv, &pvvf_devs, node) {
-		if (READ_ONCE(pv->removing))
-			continue;
-		mutex_lock(&pv->table_lock);
-		if (pvvf_vf_try_attach(pv, pdev)) {
-			mutex_unlock(&pv->table_lock);
-			/* First GET_STATE from the work, not the notifier. */
-			mod_delayed_work(system_wq, &pv->scan_work, 0);
-			return;
-		}
-		mutex_unlock(&pv->table_lock);
-	}
+	mutex_lock(&pvvf_devs_lock);
+	list_for_each_entry(pv, &pvvf_devs, node)
+		pvvf_dev_queue_attach(pv);
+	mutex_unlock(&pvvf_devs_lock);
 }
 
+/* Only an attached VF is looked up further; DETACHED is told on return. */
 static void pvvf_bus_del(struct pci_dev *pdev)
 {
 	struct pvvf_vf *vf = pvvf_vf_get(pdev);
 	struct pvvf_dev *pv;
+	LIST_HEAD(batch);
 
 	if (!vf)
 		return;
+	mutex_lock(&pvvf_devs_lock);
 	list_for_each_entry(pv, &pvvf_devs, node) {
 		mutex_lock(&pv->table_lock);
 		if (vf->slot < pv->num_vfs && pv->slots[vf->slot].vf == vf)
-			pvvf_vf_detach(pv, vf->slot, "function removed");
+			pvvf_vf_detach(pv, vf->slot, "function removed",
+				       &batch);
 		mutex_unlock(&pv->table_lock);
 	}
+	mutex_unlock(&pvvf_devs_lock);
+	pvvf_notice_flush(&batch);
 	pvvf_vf_put(vf);
 }
 
 static int pvvf_bus_notify(struct notifier_block *nb, unsigned long action,
 			   void *data)
 {
-	struct pci_dev *pdev = to_pci_dev(data);
-
-	mutex_lock(&pvvf_devs_lock);
 	if (action == BUS_NOTIFY_ADD_DEVICE)
-		pvvf_bus_add(pdev);
+		pvvf_bus_add();
 	else if (action == BUS_NOTIFY_DEL_DEVICE)
-		pvvf_bus_del(pdev);
-	mutex_unlock(&pvvf_devs_lock);
+		pvvf_bus_del(to_pci_dev(data));
 	return NOTIFY_DONE;
 }
 

@@ -12,6 +12,8 @@
 
 #include "internal.h"
 
+struct workqueue_struct *pvvf_wq;	/* the attach work */
+
 static unsigned int timeout_ms = 2000;
 module_param(timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "How long a request may sleep for its reply (ms)");
@@ -115,18 +117,19 @@ static int pvvf_evt_post(struct pvvf_dev *pv, struct virtio_pvvf_event *buf)
 	return virtqueue_add_inbuf(pv->evt_vq, &sg, 1, buf, GFP_ATOMIC);
 }
 
+/* After DRIVER_OK: the device is notified. */
 static int pvvf_evt_post_all(struct pvvf_dev *pv)
 {
 	unsigned int i;
-	int err;
+	int err = 0;
 
-	for (i = 0; i < pv->nr_evt; i++) {
+	spin_lock_irq(&pv->evt_lock);
+	for (i = 0; i < pv->nr_evt && !err; i++)
 		err = pvvf_evt_post(pv, &pv->evt_bufs[i]);
-		if (err)
-			return err;
-	}
-	virtqueue_kick(pv->evt_vq);
-	return 0;
+	if (!err)
+		virtqueue_kick(pv->evt_vq);
+	spin_unlock_irq(&pv->evt_lock);
+	return err;
 }
 
 static void pvvf_evt_vq_done(struct virtqueue *vq)
@@ -169,6 +172,21 @@ static bool pvvf_evt_take(struct pvvf_dev *pv, u8 *copy, unsigned int *len)
 	return buf;
 }
 
+/*
+ * An event for a slot beyond num_vfs may have overtaken the configuration
+ * change that added the slot: re-read num_vfs once.  Return: the error of
+ * parsing the event again.
+ */
+static int pvvf_evt_recheck(struct pvvf_dev *pv, const u8 *copy,
+			    unsigned int len, struct pvvf_event *evt)
+{
+	if (evt->vf == VIRTIO_PVVF_VF_NONE ||
+	    evt->vf < READ_ONCE(pv->num_vfs) ||
+	    !pvvf_vf_refresh_num_vfs(pv))
+		return -ERANGE;
+	return pvvf_proto_parse_event(copy, len, READ_ONCE(pv->num_vfs), evt);
+}
+
 static void pvvf_evt_handle(struct pvvf_dev *pv, const u8 *copy,
 			    unsigned int len)
 {
@@ -177,6 +195,19 @@ static void pvvf_evt_handle(struct pvvf_dev *pv, const u8 *copy,
 	int err;
 
 	err = pvvf_proto_parse_event(copy, len, READ_ONCE(pv->num_vfs), &evt);
+	if (err == -ERANGE)
+		err = pvvf_evt_recheck(pv, copy, len, &evt);
+	if (err == -ERANGE) {
+		/* docs/spec.md 6.9.3: ignored after logging; still acked. */
+		if (!pv->range_logged)
+			dev_warn(&pv->vdev->dev,
+				 "ignoring event type %u for slot %u (num_vfs %u)\n",
+				 evt.type, evt.vf, READ_ONCE(pv->num_vfs));
+		pv->range_logged = true;
+		if (evt.flags & VIRTIO_PVVF_EVT_F_ACK)
+			pvvf_vf_ack(pv, evt.seq);
+		return;
+	}
 	if (err == -EOPNOTSUPP) {
 		type = le16_to_cpu(((const struct virtio_pvvf_event *)copy)->type);
 		if (!test_and_set_bit(min_t(u16, type, BITS_PER_LONG - 1),
@@ -189,7 +220,7 @@ static void pvvf_evt_handle(struct pvvf_dev *pv, const u8 *copy,
 		/* Something changed and we cannot tell what: re-read all. */
 		dev_warn_ratelimited(&pv->vdev->dev,
 				     "malformed event (%d), resyncing\n", err);
-		mod_delayed_work(system_wq, &pv->scan_work, 0);
+		pvvf_dev_queue_scan(pv);
 		return;
 	}
 	pvvf_vf_event(pv, &evt);
@@ -205,12 +236,52 @@ static void pvvf_evt_work(struct work_struct *work)
 		pvvf_evt_handle(pv, copy, len);
 }
 
+/**
+ * pvvf_dev_queue_scan() - have the VF table and states read again, soon
+ * @pv: the device
+ *
+ * Under evt_lock, like the eventq callback, so that nothing is queued once
+ * pvvf_quiesce() cancelled the scan.
+ */
+void pvvf_dev_queue_scan(struct pvvf_dev *pv)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pv->evt_lock, flags);
+	if (!pv->removing)
+		mod_delayed_work(system_wq, &pv->scan_work, 0);
+	spin_unlock_irqrestore(&pv->evt_lock, flags);
+}
+
+/**
+ * pvvf_dev_queue_attach() - have the attach work look for VFs
+ * @pv: the device
+ *
+ * The attach work takes the PCI rescan lock, so pvvf_quiesce() cannot wait
+ * for it; it holds a reference to @pv instead, and does nothing once
+ * removing is set.
+ */
+void pvvf_dev_queue_attach(struct pvvf_dev *pv)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pv->evt_lock, flags);
+	if (!pv->removing && queue_work(pvvf_wq, &pv->attach_work))
+		kref_get(&pv->ref);
+	spin_unlock_irqrestore(&pv->evt_lock, flags);
+}
+
+static void pvvf_attach_work(struct work_struct *work)
+{
+	struct pvvf_dev *pv = container_of(work, struct pvvf_dev, attach_work);
+
+	pvvf_vf_attach_all(pv);
+	pvvf_dev_put(pv);
+}
+
 static void pvvf_config_changed(struct virtio_device *vdev)
 {
-	struct pvvf_dev *pv = vdev->priv;
-
-	if (!READ_ONCE(pv->removing))
-		mod_delayed_work(system_wq, &pv->scan_work, 0);
+	pvvf_dev_queue_scan(vdev->priv);
 }
 
 /*
@@ -275,9 +346,17 @@ static int pvvf_vqs_setup(struct pvvf_dev *pv)
 	return 0;
 }
 
-/* The device is reset: it owns no buffer any more. */
+/*
+ * The device is reset: it owns no buffer any more.  The buffers it was
+ * given are detached first, which unmaps them (VIRTIO_F_ACCESS_PLATFORM);
+ * they belong to the request pool and evt_bufs, freed with those.
+ */
 static void pvvf_vqs_teardown(struct pvvf_dev *pv)
 {
+	while (virtqueue_detach_unused_buf(pv->req_vq))
+		;
+	while (virtqueue_detach_unused_buf(pv->evt_vq))
+		;
 	pv->vdev->config->del_vqs(pv->vdev);
 	pv->req_vq = NULL;
 	pv->evt_vq = NULL;
@@ -293,6 +372,11 @@ static unsigned int pvvf_pool_size(struct pvvf_dev *pv)
 		     (unsigned int)PVVF_REQ_POOL_MAX);
 }
 
+/*
+ * docs/spec.md 6.3: DRIVER_OK, then the event buffers, then requests.  No
+ * buffer is added and no queue kicked before DRIVER_OK, as in virtio-input:
+ * the request pool stays broken (every request fails at once) until then.
+ */
 static int pvvf_start(struct pvvf_dev *pv)
 {
 	struct virtio_pvvf_resp_opcodes ops;
@@ -302,12 +386,11 @@ static int pvvf_start(struct pvvf_dev *pv)
 	};
 	int err;
 
-	spin_lock_irq(&pv->evt_lock);
+	virtio_device_ready(pv->vdev);
 	err = pvvf_evt_post_all(pv);
-	spin_unlock_irq(&pv->evt_lock);
 	if (err)
 		return err;
-	virtio_device_ready(pv->vdev);
+	pvvf_req_unbreak(&pv->pool);
 
 	err = pvvf_dev_request(pv, &req);
 	if (!err)
@@ -321,12 +404,14 @@ static int pvvf_start(struct pvvf_dev *pv)
 	pv->has_pri = virtio_has_feature(pv->vdev, VIRTIO_PVVF_F_PRI);
 	pv->has_cap_offset = virtio_has_feature(pv->vdev,
 						VIRTIO_PVVF_F_CAP_OFFSET);
-	schedule_delayed_work(&pv->scan_work, 0);
+	pvvf_dev_queue_scan(pv);
 	return 0;
 }
 
 static int pvvf_alloc(struct pvvf_dev *pv)
 {
+	int err;
+
 	pv->slots = kvcalloc(VIRTIO_PVVF_MAX_VFS, sizeof(*pv->slots),
 			     GFP_KERNEL);
 	if (!pv->slots)
@@ -336,29 +421,48 @@ static int pvvf_alloc(struct pvvf_dev *pv)
 	pv->evt_bufs = kcalloc(pv->nr_evt, sizeof(*pv->evt_bufs), GFP_KERNEL);
 	if (!pv->evt_bufs)
 		return -ENOMEM;
-	return pvvf_req_pool_init(&pv->pool, pvvf_pool_size(pv), &pvvf_vq_ops,
-				  pv);
+	err = pvvf_req_pool_init(&pv->pool, pvvf_pool_size(pv), &pvvf_vq_ops,
+				 pv);
+	/* No request before DRIVER_OK: pvvf_start() unbreaks it. */
+	if (!err)
+		pvvf_req_break(&pv->pool);
+	return err;
 }
 
-static void pvvf_free(struct pvvf_dev *pv)
+static void pvvf_release(struct kref *ref)
 {
+	struct pvvf_dev *pv = container_of(ref, struct pvvf_dev, ref);
+
 	kfree(pv->evt_bufs);
 	kvfree(pv->slots);
 	kfree(pv);
 }
 
+/* Drop a reference: remove()'s, or a queued attach work's. */
+void pvvf_dev_put(struct pvvf_dev *pv)
+{
+	kref_put(&pv->ref, pvvf_release);
+}
+
 static void pvvf_init_state(struct pvvf_dev *pv, struct virtio_device *vdev)
 {
+	kref_init(&pv->ref);
 	pv->vdev = vdev;
 	vdev->priv = pv;
 	spin_lock_init(&pv->evt_lock);
 	mutex_init(&pv->table_lock);
+	pv->num_vfs_limit = VIRTIO_PVVF_MAX_VFS;
 	INIT_WORK(&pv->evt_work, pvvf_evt_work);
 	INIT_DELAYED_WORK(&pv->scan_work, pvvf_scan_work);
+	INIT_WORK(&pv->attach_work, pvvf_attach_work);
 	INIT_LIST_HEAD(&pv->node);
 }
 
-/* Stop everything that could send a request; fail every waiter. */
+/*
+ * Stop everything that could send a request; fail every waiter.  The attach
+ * work is not waited for (it takes the PCI rescan lock, which our caller
+ * may hold): it sends no request and does nothing once removing is set.
+ */
 static void pvvf_quiesce(struct pvvf_dev *pv)
 {
 	spin_lock_irq(&pv->evt_lock);
@@ -398,34 +502,42 @@ static int pvvf_probe(struct virtio_device *vdev)
 	return 0;
 
 err_reset:
+	pvvf_quiesce(pv);
+	/* No VF is attached: the scan was never queued. */
 	mutex_lock(&pvvf_devs_lock);
 	list_del_init(&pv->node);
 	mutex_unlock(&pvvf_devs_lock);
-	pvvf_quiesce(pv);
 	virtio_reset_device(vdev);
+	pvvf_req_pool_destroy(&pv->pool);
 err_vqs:
 	pvvf_vqs_teardown(pv);
 	if (pv->pool.slots)
 		pvvf_req_pool_destroy(&pv->pool);
 err_free:
-	pvvf_free(pv);
+	pvvf_dev_put(pv);
 	return err;
 }
 
+/*
+ * VFs are detached while the device is still in pvvf_devs, so the bus
+ * notifier detaches one removed meanwhile; after list_del no VF is left.
+ * Callers of the request engine leave (pvvf_req_pool_destroy()) before the
+ * virtqueues go.
+ */
 static void pvvf_remove(struct virtio_device *vdev)
 {
 	struct pvvf_dev *pv = vdev->priv;
 
-	mutex_lock(&pvvf_devs_lock);
-	list_del_init(&pv->node);
-	mutex_unlock(&pvvf_devs_lock);
 	virtio_break_device(vdev);
 	pvvf_quiesce(pv);
 	pvvf_vf_detach_all(pv);
+	mutex_lock(&pvvf_devs_lock);
+	list_del_init(&pv->node);
+	mutex_unlock(&pvvf_devs_lock);
 	virtio_reset_device(vdev);
-	pvvf_vqs_teardown(pv);
 	pvvf_req_pool_destroy(&pv->pool);
-	pvvf_free(pv);
+	pvvf_vqs_teardown(pv);
+	pvvf_dev_put(pv);
 }
 
 #ifdef CONFIG_PM_SLEEP
@@ -435,8 +547,8 @@ static int pvvf_freeze(struct virtio_device *vdev)
 
 	pvvf_quiesce(pv);
 	virtio_reset_device(vdev);
-	pvvf_vqs_teardown(pv);
 	pvvf_req_pool_reset(&pv->pool);
+	pvvf_vqs_teardown(pv);
 	return 0;
 }
 
@@ -449,15 +561,17 @@ static int pvvf_restore(struct virtio_device *vdev)
 	err = pvvf_vqs_setup(pv);
 	if (err)
 		return err;
-	pvvf_req_unbreak(&pv->pool);
 	mutex_lock(&pv->table_lock);
 	pv->allow_reuse = true;
 	mutex_unlock(&pv->table_lock);
+	spin_lock_irq(&pv->evt_lock);
 	WRITE_ONCE(pv->removing, false);
+	spin_unlock_irq(&pv->evt_lock);
 	err = pvvf_start(pv);
 	if (err) {
 		pvvf_quiesce(pv);
 		virtio_reset_device(vdev);
+		pvvf_req_pool_reset(&pv->pool);
 		pvvf_vqs_teardown(pv);
 	}
 	return err;
@@ -494,12 +608,21 @@ static int __init pvvf_init(void)
 {
 	int err;
 
+	pvvf_wq = alloc_workqueue("pvvf", 0, 0);
+	if (!pvvf_wq)
+		return -ENOMEM;
 	err = pvvf_vf_bus_register();
 	if (err)
-		return err;
+		goto err_wq;
 	err = register_virtio_driver(&pvvf_driver);
 	if (err)
-		pvvf_vf_bus_unregister();
+		goto err_bus;
+	return 0;
+
+err_bus:
+	pvvf_vf_bus_unregister();
+err_wq:
+	destroy_workqueue(pvvf_wq);
 	return err;
 }
 
@@ -507,6 +630,8 @@ static void __exit pvvf_exit(void)
 {
 	unregister_virtio_driver(&pvvf_driver);
 	pvvf_vf_bus_unregister();
+	/* Attach work still queued finds its device removing, and frees it. */
+	destroy_workqueue(pvvf_wq);
 }
 
 module_init(pvvf_init);

@@ -42,12 +42,40 @@ static void pvvf_proto_config_hostile(struct kunit *test)
 
 static void pvvf_proto_num_vfs_only_grows(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, pvvf_proto_check_num_vfs(0, 0), 0);
-	KUNIT_EXPECT_EQ(test, pvvf_proto_check_num_vfs(2, 5), 0);
-	KUNIT_EXPECT_EQ(test, pvvf_proto_check_num_vfs(5, 5), 0);
-	KUNIT_EXPECT_EQ(test, pvvf_proto_check_num_vfs(5, 4), -ESTALE);
-	KUNIT_EXPECT_EQ(test, pvvf_proto_check_num_vfs(5, 0), -ESTALE);
-	KUNIT_EXPECT_EQ(test, pvvf_proto_check_num_vfs(0, 4097), -ERANGE);
+	u16 limit = VIRTIO_PVVF_MAX_VFS, use = 99;
+
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 0, 0, &use), 0);
+	KUNIT_EXPECT_EQ(test, use, 0);
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 2, 5, &use), 0);
+	KUNIT_EXPECT_EQ(test, use, 5);
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 5, 5, &use), 0);
+	KUNIT_EXPECT_EQ(test, use, 5);
+	KUNIT_EXPECT_EQ(test, limit, VIRTIO_PVVF_MAX_VFS);
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 0, VIRTIO_PVVF_MAX_VFS,
+						 &use), 0);
+	KUNIT_EXPECT_EQ(test, use, VIRTIO_PVVF_MAX_VFS);
+}
+
+/* docs/spec.md 5.2: a shrink is a device error; the slots above stay unused. */
+static void pvvf_proto_num_vfs_shrink(struct kunit *test)
+{
+	u16 limit = VIRTIO_PVVF_MAX_VFS, use = 99;
+
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 5, 3, &use), -ESTALE);
+	KUNIT_EXPECT_EQ(test, use, 3);
+	KUNIT_EXPECT_EQ(test, limit, 3);
+	/* Growing back does not bring the slots back before a reset... */
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 3, 8, &use), 0);
+	KUNIT_EXPECT_EQ(test, use, 3);
+	/* ...a second shrink lowers the bound further... */
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 3, 1, &use), -ESTALE);
+	KUNIT_EXPECT_EQ(test, use, 1);
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 1, 0, &use), -ESTALE);
+	KUNIT_EXPECT_EQ(test, use, 0);
+	/* ...and after a reset (old 0, limit restored) any value is fine. */
+	limit = VIRTIO_PVVF_MAX_VFS;
+	KUNIT_EXPECT_EQ(test, pvvf_proto_num_vfs(&limit, 0, 2, &use), 0);
+	KUNIT_EXPECT_EQ(test, use, 2);
 }
 
 /* ---- sizes and requests ---- */
@@ -526,6 +554,8 @@ static const struct pvvf_event_case pvvf_event_cases[] = {
 	  -ERANGE },
 	{ "slot huge", VIRTIO_PVVF_EVT_PF_REMOVED, 0, 0xfffffffe, 0, 0, 32,
 	  -ERANGE },
+	{ "slot beyond, ack", VIRTIO_PVVF_EVT_VF_RESET_BEGIN,
+	  VIRTIO_PVVF_EVT_F_ACK, 9, 0, 0, 32, -ERANGE },
 	{ "vf_table device", VIRTIO_PVVF_EVT_VF_TABLE, 0, NONE, 0, 0, 32, 0 },
 	{ "vf_table slot", VIRTIO_PVVF_EVT_VF_TABLE, 0, 3, 0, 0, 32, 0 },
 	{ "unknown type", VIRTIO_PVVF_EVT_COUNT, 0, 0, 0, 0, 32,
@@ -563,9 +593,11 @@ static void pvvf_proto_event_hostile(struct kunit *test)
 	raw.reserved[11] = c->reserved_byte;
 	err = pvvf_proto_parse_event(&raw, c->len, 4, &evt);
 	KUNIT_EXPECT_EQ_MSG(test, err, c->err, "%s", c->name);
-	if (!err) {
+	if (!err || err == -ERANGE) {
+		/* An out-of-range event is filled in, to be acknowledged. */
 		KUNIT_EXPECT_EQ(test, evt.seq, 77U);
 		KUNIT_EXPECT_EQ(test, evt.type, c->type);
+		KUNIT_EXPECT_EQ(test, evt.flags, c->flags);
 		KUNIT_EXPECT_EQ(test, evt.vf, c->vf);
 	} else {
 		KUNIT_EXPECT_EQ_MSG(test, evt.seq, 1U, "%s: written", c->name);
@@ -576,6 +608,7 @@ static struct kunit_case pvvf_proto_cases[] = {
 	KUNIT_CASE(pvvf_proto_config_ok),
 	KUNIT_CASE(pvvf_proto_config_hostile),
 	KUNIT_CASE(pvvf_proto_num_vfs_only_grows),
+	KUNIT_CASE(pvvf_proto_num_vfs_shrink),
 	KUNIT_CASE(pvvf_proto_sizes_match_spec),
 	KUNIT_CASE(pvvf_proto_build_req_layout),
 	KUNIT_CASE(pvvf_proto_build_req_refuses),

@@ -67,6 +67,7 @@ static void next_bytes(struct input *in, void *buf, size_t n)
 
 struct driver {
 	u16 num_vfs;
+	u16 num_vfs_limit;
 	u64 opcodes;
 	bool cap_offset_ok;
 	u32 tag;
@@ -248,15 +249,19 @@ static void config(struct input *in, struct driver *drv)
 {
 	struct virtio_pvvf_config raw;
 	struct pvvf_config cfg;
+	int shrunk;
+	u16 use;
 
 	next_bytes(in, &raw, sizeof(raw));
 	if (pvvf_proto_parse_config(&raw, &cfg))
 		return;
 	require(cfg.num_vfs <= VIRTIO_PVVF_MAX_VFS);
-	if (pvvf_proto_check_num_vfs(drv->num_vfs, cfg.num_vfs))
-		return;
-	require(cfg.num_vfs >= drv->num_vfs);
-	drv->num_vfs = cfg.num_vfs;
+	shrunk = pvvf_proto_num_vfs(&drv->num_vfs_limit, drv->num_vfs,
+				    cfg.num_vfs, &use);
+	/* A shrink drops the bound until a reset; nothing else lowers it. */
+	require(use <= cfg.num_vfs && use <= drv->num_vfs_limit);
+	require(shrunk ? use < drv->num_vfs : use >= drv->num_vfs);
+	drv->num_vfs = use;
 }
 
 static void operation(struct input *in, struct driver *drv, unsigned int slot)
@@ -300,6 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pvvf_proto_parse_config(&raw, &cfg))
 		return 0;
 	drv.num_vfs = cfg.num_vfs;
+	drv.num_vfs_limit = VIRTIO_PVVF_MAX_VFS;
 	drv.cap_offset_ok = next_u8(&in) & 1;
 	if (reply(&in, &drv, VIRTIO_PVVF_OP_GET_OPCODES, &ops, &r) ||
 	    pvvf_proto_parse_opcodes(&ops, &drv.opcodes))

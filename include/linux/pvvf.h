@@ -74,7 +74,10 @@ struct pvvf_vf_info {
 /*
  * Notifier actions.  The notifier data is the VF's struct pci_dev, valid for
  * the duration of the call.  Callbacks may sleep; they run in process
- * context with no pvvf lock held, so they may call the API below.
+ * context with no pvvf lock held, so they may call the API below and may
+ * remove the VF.  A VF's events arrive one at a time and in order: ATTACHED
+ * first, DETACHED last.  When the VF itself is being removed, DETACHED comes
+ * from within its device_del().
  */
 enum pvvf_event_type {
 	PVVF_EVENT_ATTACHED,		/* pvvf knows the function is a VF */
