@@ -21,6 +21,18 @@ c "$V pri_off"
 echo "e2e: M2"; c "$V wait_stopped 20000"
 c "$V pri_reset"
 
+# 2b. Quiescing inside a notifier callback, which runs on the event work:
+# no PRI_STOPPED event can wake that wait.  On the PASID revocation the
+# consumer disables PRI (two page requests outstanding) and waits for it to
+# stop; then PASID is acknowledged and, once the host turned PF PASID on
+# again, enabled again.
+c "$V pri_on 4"
+c "$V quiesce_on pasid_revoked"
+echo "e2e: M6"; sleep 6
+c "$V pri_reset"; c "$V pasid_off"
+echo "e2e: M7"; sleep 2
+c "$V pasid_on 0"
+
 # 3. The host revokes PF PRI, then resets the PF.
 c "$V pri_on 4"
 echo "e2e: M3"; sleep 4
@@ -39,6 +51,17 @@ echo "e2e: vf-driver=$(basename "$(readlink /sys/bus/pci/devices/$V/driver)" 2>/
 c "$V info"
 echo "$n" > /sys/bus/virtio/drivers/pvvf/bind
 sleep 1
+
+# 4b. A consumer removes the VF from its ATTACHED callback: callbacks run
+# with no pvvf (or PCI rescan) lock held.
+c "$V remove_on attached"
+echo 1 > /sys/bus/pci/devices/$V/remove
+echo 1 > /sys/bus/pci/rescan
+sleep 2
+echo "e2e: removed-in-callback=$([ -e /sys/bus/pci/devices/$V ] && echo no || echo yes)"
+echo 1 > /sys/bus/pci/rescan
+sleep 2
+c "$V info"
 
 # 5. Suspend and resume: the device is reset, state is read back.
 c "$V pasid_off"; c "$V pasid_on 0"; c "$V ats_on 12"

@@ -89,6 +89,9 @@ marker() {
 }
 marker M1 && ctl "inject pf=pf0 vf=0 n=2"
 marker M2 && sleep 1 && ctl "complete pf=pf0 vf=0 n=2"
+marker M6 && ctl "inject pf=pf0 vf=0 n=2" && sleep 1 &&
+	ctl "host-pasid pf=pf0 enable=off"
+marker M7 && ctl "host-pasid pf=pf0 enable=on"
 marker M3 && ctl "host-pri-disable pf=pf0"
 marker M4 && ctl "pf-reset pf=pf0"
 marker M5 && ctl "pf-remove pf=pf0"
@@ -119,6 +122,9 @@ for s in pasid_on ats_on pri_on pri_off wait_stopped pri_reset ats_off pasid_off
 done
 check "sysfs group" "^e2e: sysfs pf_id=0x1"
 after M2 "drain: stopped after the host completed" "pvvf_test: $V wait_stopped = 0"
+after M6 "callback: PRI disabled" "pvvf_test: $V cb_pri_off = 0"
+after M6 "callback: stopped without the event waking it" "pvvf_test: $V cb_wait_stopped = 0"
+after M7 "PASID enabled again" "pvvf_test: $V pasid_on = 0"
 check "host revokes PRI: event" "pvvf_test: $V event pri_revoked"
 check "revoked PRI refused" "pvvf_test: $V pri_on = -1\b"
 check "PF reset: begin event" "pvvf_test: $V event pf_reset_begin"
@@ -126,6 +132,8 @@ check "PF reset: done event" "pvvf_test: $V event pf_reset_done"
 check "VF removed: detached" "pvvf: detached \(function removed\)"
 check "pvvf unbound: detached" "pvvf: detached \(pvvf device removed\)"
 check "pvvf unbound: VF driver unbound first" "^e2e: vf-driver=\s*$"
+check "removed from the ATTACHED callback" "^e2e: removed-in-callback=yes"
+after removed-in-callback "attached again after rescan" "pvvf_test: $V info = 0"
 check "resume" "^e2e: resume rc=0"
 after suspend "resume: lost PASID reported" "pvvf_test: $V event pasid_revoked"
 after resume "resume: ATS and PASID torn down" "pvvf_test: $V pasid_off = 0"

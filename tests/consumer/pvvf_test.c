@@ -10,14 +10,19 @@
  *   <pci-name> pri_on <reqs> | pri_off | pri_reset | wait_stopped <ms>
  *   <pci-name> cycle <reqs>       the whole enable and teardown order
  *   all cycle <reqs>              cycle on every attached VF
+ *   <pci-name> quiesce_on <event> in the callback of the VF's next <event>,
+ *                                 PRI disable and wait for stopped
+ *   <pci-name> remove_on <event>  in that callback, remove the VF
  *
- * Each step logs "pvvf_test: <pci-name> <step> = <errno>"; notifier events
- * log "pvvf_test: <pci-name> event <name>".  The last result is readable
- * from .../last.
+ * <event> is a name as logged below.  Each step logs "pvvf_test:
+ * <pci-name> <step> = <errno>" (steps run in a callback are named cb_*);
+ * notifier events log "pvvf_test: <pci-name> event <name>".  The last
+ * result is readable from .../last.
  */
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/pvvf.h>
 #include <linux/string.h>
@@ -39,6 +44,34 @@ static const char * const pvvf_test_events[] = {
 	[PVVF_EVENT_PF_REMOVED] = "pf_removed",
 };
 
+/* What to do in the callback of one VF's next event of one type. */
+enum pvvf_test_action { PVVF_TEST_NONE, PVVF_TEST_QUIESCE, PVVF_TEST_REMOVE };
+
+static DEFINE_MUTEX(pvvf_test_arm_lock);
+static struct {
+	enum pvvf_test_action action;
+	unsigned long event;
+	char name[16];
+} pvvf_test_arm;
+
+static int pvvf_test_step(struct pci_dev *pdev, const char *step, int ret);
+
+/* Take the action armed for this event of this VF, if any: once. */
+static enum pvvf_test_action pvvf_test_armed(struct pci_dev *pdev,
+					     unsigned long action)
+{
+	enum pvvf_test_action what = PVVF_TEST_NONE;
+
+	mutex_lock(&pvvf_test_arm_lock);
+	if (pvvf_test_arm.action && pvvf_test_arm.event == action &&
+	    !strcmp(pvvf_test_arm.name, pci_name(pdev))) {
+		what = pvvf_test_arm.action;
+		pvvf_test_arm.action = PVVF_TEST_NONE;
+	}
+	mutex_unlock(&pvvf_test_arm_lock);
+	return what;
+}
+
 static int pvvf_test_event(struct notifier_block *nb, unsigned long action,
 			   void *data)
 {
@@ -47,6 +80,20 @@ static int pvvf_test_event(struct notifier_block *nb, unsigned long action,
 	pr_info("pvvf_test: %s event %s\n", pci_name(pdev),
 		action < ARRAY_SIZE(pvvf_test_events) ?
 		pvvf_test_events[action] : "unknown");
+	switch (pvvf_test_armed(pdev, action)) {
+	case PVVF_TEST_QUIESCE:
+		/* On the event work: no event can wake this wait. */
+		pvvf_test_step(pdev, "cb_pri_off", pvvf_pri_disable(pdev));
+		pvvf_test_step(pdev, "cb_wait_stopped",
+			       pvvf_pri_wait_stopped(pdev, 8000));
+		break;
+	case PVVF_TEST_REMOVE:
+		pvvf_test_step(pdev, "cb_remove", 0);
+		pci_stop_and_remove_bus_device_locked(pdev);
+		break;
+	case PVVF_TEST_NONE:
+		break;
+	}
 	return NOTIFY_OK;
 }
 
@@ -124,6 +171,25 @@ static int pvvf_test_op(struct pci_dev *pdev, const char *op, u32 arg)
 	return -EINVAL;
 }
 
+static int pvvf_test_arm_event(struct pci_dev *pdev, const char *op,
+			       const char *event)
+{
+	enum pvvf_test_action what = !strcmp(op, "quiesce_on") ?
+				     PVVF_TEST_QUIESCE : PVVF_TEST_REMOVE;
+	int i = event ? match_string(pvvf_test_events,
+				     ARRAY_SIZE(pvvf_test_events), event) : -1;
+
+	if (i < 0)
+		return -EINVAL;
+	mutex_lock(&pvvf_test_arm_lock);
+	pvvf_test_arm.action = what;
+	pvvf_test_arm.event = i;
+	strscpy(pvvf_test_arm.name, pci_name(pdev),
+		sizeof(pvvf_test_arm.name));
+	mutex_unlock(&pvvf_test_arm_lock);
+	return pvvf_test_step(pdev, op, 0);
+}
+
 static int pvvf_test_all(const char *op, u32 arg)
 {
 	struct pci_dev *pdev = NULL;
@@ -143,19 +209,21 @@ static int pvvf_test_run(char *line)
 	char *arg = strsep(&line, " \t\n");
 	struct pci_dev *pdev;
 	unsigned int domain, bus, dev, fn;
+	bool arm = op && (!strcmp(op, "quiesce_on") || !strcmp(op, "remove_on"));
 	u32 val = 0;
 	int ret;
 
-	if (!name || !op || (arg && *arg && kstrtou32(arg, 0, &val)))
+	if (!name || !op || (!arm && arg && *arg && kstrtou32(arg, 0, &val)))
 		return -EINVAL;
 	if (!strcmp(name, "all"))
-		return pvvf_test_all(op, val);
+		return arm ? -EINVAL : pvvf_test_all(op, val);
 	if (sscanf(name, "%x:%x:%x.%x", &domain, &bus, &dev, &fn) != 4)
 		return -EINVAL;
 	pdev = pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(dev, fn));
 	if (!pdev)
 		return -ENODEV;
-	ret = pvvf_test_op(pdev, op, val);
+	ret = arm ? pvvf_test_arm_event(pdev, op, arg) :
+		    pvvf_test_op(pdev, op, val);
 	pci_dev_put(pdev);
 	return ret;
 }
