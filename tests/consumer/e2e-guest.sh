@@ -22,10 +22,10 @@ echo "e2e: M2"; c "$V wait_stopped 20000"
 c "$V pri_reset"
 
 # 2b. Quiescing inside a notifier callback, which runs on the event work:
-# no PRI_STOPPED event can wake that wait.  On the PASID revocation the
-# consumer disables PRI (two page requests outstanding) and waits for it to
-# stop; then PASID is acknowledged and, once the host turned PF PASID on
-# again, enabled again.
+# no PRI_STOPPED event can wake that wait.  On the PASID revocation (1 s
+# after two page requests that complete 3 s after they were issued) the
+# consumer disables PRI and waits for it to stop; then PASID is
+# acknowledged and, once the host turned PF PASID on again, enabled again.
 c "$V pri_on 4"
 c "$V quiesce_on pasid_revoked"
 echo "e2e: M6"; sleep 6
