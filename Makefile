@@ -54,6 +54,7 @@ host:
 	$(MAKE) -C host
 
 test-host:
+	/usr/bin/python3 scripts/bad-input-check.py
 	$(MAKE) -C host test
 	$(MAKE) -C host/pvvfd test
 	$(MAKE) -C host/pvvfctl test
