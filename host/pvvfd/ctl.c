@@ -789,7 +789,8 @@ static const struct {
 	{ "inject-event", cmd_inject_event, "inject-event guest=G raw=HEX [used=N]" },
 	{ "fake-config", cmd_fake_config, "fake-config guest=G num_vfs=N|off" },
 	{ "guest-add", cmd_guest_add,
-	  "guest-add name=N socket=PATH vf=PF:INDEX@LOCATOR... [features=F] [evq-depth=N] [socket-owner=UID:GID]" },
+	  "guest-add name=N socket=PATH vf=PF:INDEX@LOCATOR... [features=F] "
+	  "[evq-depth=N] [socket-owner=UID:GID]" },
 	{ "guest-remove", cmd_guest_remove, "guest-remove guest=G [force=on]" },
 	{ "watch", cmd_watch, "watch [kinds=decision+event+host+guest+conn+daemon+ctl]" },
 	{ "help", cmd_help, "help" },
