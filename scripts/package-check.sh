@@ -60,7 +60,8 @@ else
 fi
 
 # ---- 3. the example configuration ----
-sed -e "s#/run/pvvf/#$tmp/run/#g" packaging/host/pvvfd.conf >"$tmp/pvvfd.conf"
+sed -e "s#/run/pvvf/#$tmp/run/#g" -e "s#/var/lib/pvvf/#$tmp/run/#g" \
+	packaging/host/pvvfd.conf >"$tmp/pvvfd.conf"
 mkdir -p "$tmp/run"
 "$pvvfd" --config "$tmp/pvvfd.conf" 2>"$tmp/pvvfd.err" &
 pid=$!
@@ -69,8 +70,9 @@ for _ in $(seq 100); do
 	sleep 0.05
 done
 if "$pvvfctl" -s "$tmp/run/ctl" list guests >"$tmp/list" 2>&1 &&
-	grep -q "^vm1 " "$tmp/list" && [ -S "$tmp/run/vm1.sock" ]; then
-	ok "pvvfd runs from packaging/host/pvvfd.conf; pvvfctl lists vm1"
+	grep -q "^vm1 " "$tmp/list" && [ -S "$tmp/run/vm1.sock" ] &&
+	[ -s "$tmp/run/pvvfd.state" ]; then
+	ok "pvvfd runs from packaging/host/pvvfd.conf; pvvfctl lists vm1; the state journal is written"
 else
 	not_ok "pvvfd from the example configuration"; show "$tmp/pvvfd.err" "$tmp/list"
 fi
