@@ -271,6 +271,53 @@ def hostile():
     check(rc == 2, "pvvfctl refuses an argument with a space (usage)", err)
 
 
+def fake_daemon(replies):
+    """A control socket that answers every request with @replies (bytes)."""
+    path = os.path.join(DIR, "fake.sock")
+    if os.path.exists(path):
+        os.unlink(path)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            c, _ = srv.accept()
+            c.recv(4096)
+            c.sendall(replies)
+            c.close()
+        finally:
+            os._exit(0)
+    srv.close()
+    return path, pid
+
+
+def hostile_daemon():
+    """pvvfctl parses what pvvfd says strictly and never prints raw bytes."""
+    cases = [
+        (b"pf name=\x1b[2Jevil num_vfs=1\nok\n", "a control character in a reply"),
+        (b"pf name=a BAD=1\nok\n", "a key that is not [a-z0-9_]"),
+        (b"pf name=a stray\nok\n", "a word that is not key=value"),
+        (b"pf name=" + b"x" * 5000 + b"\nok\n", "an overlong line"),
+        (b"pf name=a\n", "no ok before the connection closes"),
+        (b"error\n", "an error without msg="),
+    ]
+    for replies, what in cases:
+        path, pid = fake_daemon(replies)
+        p = subprocess.run([PVVFCTL, "-s", path, "list", "pfs"], capture_output=True,
+                           timeout=30)
+        os.waitpid(pid, 0)
+        check(p.returncode == 1 and b"\x1b" not in p.stdout + p.stderr and
+              p.stderr.startswith(b"pvvfctl: "),
+              "pvvfctl refuses %s (exit %d)" % (what, p.returncode), p.stderr[:200])
+    path, pid = fake_daemon(b"pf name=a pf_id=0x1 num_vfs=8\nok\n")
+    p = subprocess.run([PVVFCTL, "-s", path, "--json", "list", "pfs"], capture_output=True,
+                       text=True, timeout=30)
+    os.waitpid(pid, 0)
+    check(p.returncode == 0 and json.loads(p.stdout)["pfs"][0]["pf_id"] == 1,
+          "and accepts a well-formed one", p.stderr)
+
+
 def permissions():
     st = os.stat(CTL)
     check(stat.S_IMODE(st.st_mode) == 0o600 and st.st_uid == os.geteuid(),
@@ -307,6 +354,7 @@ def main():
     tables()
     guest_lifecycle()
     hostile()
+    hostile_daemon()
     slow_watcher()
     if os.geteuid() == 0:
         permissions()
