@@ -128,7 +128,8 @@ e2e_initrd_manual() {
 }
 
 # e2e_pvvfd_args: the daemon's command line (one PF, the guests in
-# E2E_GUESTS), one argument a line.  $E2E_PF_MORE: more sim: options.
+# E2E_GUESTS), one argument a line.  $E2E_PF_MORE: more sim: options;
+# $E2E_PVVFD_MORE: more daemon options (words without spaces).
 # Page requests are answered only by the control socket's "complete" (the
 # simulated PF would answer each after 1 ms), and a PRI drain ends only
 # when they are (the core would give up after 100 ms), or a guest goes away.
@@ -141,6 +142,8 @@ e2e_pvvfd_args() {
 	done
 	printf '%s\n' --control "$E2E_DIR/ctl" --log "$E2E_DIR/journal" \
 		--drain-timeout-ms 60000
+	# shellcheck disable=SC2086 # words, split on purpose
+	[ -z "${E2E_PVVFD_MORE:-}" ] || printf '%s\n' $E2E_PVVFD_MORE
 }
 
 # e2e_pvvfd: start the daemon; wait for its sockets.

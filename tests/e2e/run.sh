@@ -301,6 +301,7 @@ want "b" "pasid_on=0" "$out"
 result "both consumers acknowledge; PASID refused (-EPERM) until the host enables it again"
 
 . "$(dirname "$0")/faults.sh"
+. "$(dirname "$0")/crash.sh"
 
 # ---- what the whole run left behind ----
 need "simulated PF" "violations=0 host_violations=0 " "$(sim_state)"

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Crashes, end to end: sourced by tests/e2e/run.sh, with its reporting
+# helpers (need, want, same, result, hostdo, wait_journal).  pvvfd starts
+# again with a state journal (--state) and the simulated PF's registers in
+# a file (state=); guests a and b boot again.  Then, a bounded number of
+# times each (counted, not timed):
+#
+#   * pvvfd is SIGKILLed while a holds PASID, ATS and PRI and drains page
+#     requests and b holds PASID, and started again: it takes every
+#     reference over, counted once.  QEMU 10.0's vhost-user-base cannot
+#     reconnect its back-end (it cleans the vhost device up on the link's
+#     loss and never initialises it again), so the guests' links stay
+#     down: a's QEMU is replaced by a new one within the grace period (a
+#     fresh device: what a held is released first), b's references are
+#     released when the grace period ends; the PF's enables go off; b's
+#     consumer sees its requests time out, without a kernel warning
+#     (E2E_CRASH_DAEMON_KILLS, default 1);
+#   * a's QEMU is SIGKILLed at a random moment of a consumer's enable and
+#     teardown loop: what a held is released, b keeps its state and goes on
+#     working; a boots again (E2E_CRASH_GUEST_KILLS, default 2).
+#
+# host/pvvfd/tests/kill_loop.py does the many-iteration version, with the
+# reconnect, against a frontend in Python; docs/design.md, "Restart and
+# reconciliation", has the design.
+
+CR_DAEMON_KILLS=${E2E_CRASH_DAEMON_KILLS:-1}
+CR_GUEST_KILLS=${E2E_CRASH_GUEST_KILLS:-2}
+CR_GRACE_S=30
+
+# cr_counts LABEL: the PF's counts equal the sums over its VFs; no rule broken
+cr_counts() {
+	local d pasid held users
+	d=$(ctl dump)
+	pasid=$(grep -c '^vf pf=pf0 .* pasid=1 ' <<<"$d")
+	users=$(grep -cE '^vf pf=pf0 .* (pri_enabled=1|pri_draining=1) ' <<<"$d")
+	held=$(sed -n 's/^vf pf=pf0 .* pri_held=\([0-9]*\) .*/\1/p' <<<"$d" |
+		awk '{ s += $1 } END { print s + 0 }')
+	need "$1: PASID references counted once" "^pf name=pf0 .* pasid_refs=$pasid " "$d"
+	need "$1: PRI users counted once" \
+		"^pf name=pf0 .* pri_free=$((E2E_PRI_CAPACITY - held)) pri_users=$users " "$d"
+	need "$1: no PCIe rule broken" "^sim pf=pf0 violations=0 " "$d"
+}
+
+# cr_boot X...: (re)boot guests and wait for their agents
+cr_boot() {
+	local x
+	for x in "$@"; do
+		[ -z "${E2E_QPID[$x]:-}" ] || e2e_kill "$x"
+		cat "$E2E_DIR/$x.console" >>"$E2E_DIR/$x.console.all" 2>/dev/null
+		e2e_boot "$x"
+	done
+	for x in "$@"; do
+		e2e_ready "$x" 240 || why+=("$x: no agent within 240 s")
+	done
+}
+
+# cr_pvvfd: start the daemon over what the last one left
+cr_pvvfd() {
+	rm -f "$E2E_DIR/ctl" "$E2E_DIR/a.sock" "$E2E_DIR/b.sock"
+	e2e_pvvfd
+}
+
+# ---- set-up: a daemon with a journal; a and b boot again ----
+for x in a b c; do [ -z "${E2E_QPID[$x]:-}" ] || e2e_kill "$x"; done
+e2e_pvvfd_stop
+E2E_GUESTS=(a b)
+E2E_PF_MORE="state=$E2E_DIR/pf0.state"
+E2E_PVVFD_MORE="--state $E2E_DIR/state --reconnect-grace-ms ${CR_GRACE_S}000"
+rm -f "$E2E_DIR/state" "$E2E_DIR/pf0.state"
+journal_mark
+cr_pvvfd
+cr_boot a b
+need "daemon" "daemon event=state status=none" "$(journal_since)"
+result "crash: pvvfd with a state journal and the PF's registers in a file; a and b booted again"
+
+# ---- pvvfd killed, with references held and a drain running ----
+for i in $(seq "$CR_DAEMON_KILLS"); do
+	out=$(g a 't pasid_on 6; t ats_on 12; t pri_on 4' 2>&1)
+	out+=$'\n'$(g b 't pasid_on 6' 2>&1)
+	want "a and b" "pasid_on=0 ats_on=0 pri_on=0 pasid_on=0" "$out"
+	hostdo "inject pf=pf0 vf=0 n=2"
+	out=$(g a 't pri_off; t wait_stopped 300' 2>&1)
+	want "a" "pri_off=0 wait_stopped=-110" "$out"
+	need "daemon VF 0 draining" "pri_draining=1 .*pri_outstanding=2$" "$(vf_state 0)"
+	before=$(ctl dump | grep -E '^(pf|vf) ')
+	journal_mark
+	kill -KILL "$E2E_PID"
+	wait "$E2E_PID" 2>/dev/null
+	cr_pvvfd
+	j=$(journal_since)
+	need "journal" "daemon event=state status=loaded" "$j"
+	need "journal" "daemon event=pf-state pf=pf0 status=continued" "$j"
+	need "journal" "guest guest=a action=restored" "$j"
+	need "journal" "guest guest=b action=restored" "$j"
+	same "daemon PF and VFs across the restart" "$before" "$(ctl dump | grep -E '^(pf|vf) ')"
+	cr_counts "after restart $i"
+	result "crash: pvvfd killed ($i of $CR_DAEMON_KILLS) with PASID, ATS, PRI and a drain held: the next one takes every reference over, counted once"
+
+	# a new QEMU for a within the grace period: a fresh device
+	journal_mark
+	cr_boot a
+	wait_journal "conn guest=a event=restored-released reason=fresh-device" 10 ||
+		why+=("a's new device did not release what the old one held")
+	need "daemon VF 0" "^vf pf=pf0 index=0 guest=a slot=0 ats=0 ats_stu=0 pasid=0 pasid_features=0x0 pri_enabled=0 pri_draining=0 .*pri_held=0 pri_outstanding=0$" "$(vf_state 0)"
+	out=$(g a 't pasid_on 6; t pasid_off' 2>&1)
+	want "a" "pasid_on=0 pasid_off=0" "$out"
+	cr_counts "a's new device $i"
+	result "crash: a new QEMU for a within the grace period is a fresh device: what a held is released, a works"
+
+	# b never comes back: released when the grace period ends
+	need "daemon before the grace period ends" "pasid_refs=1 " "$(pf_state)"
+	wait_journal "guest guest=b action=grace_expired" $((CR_GRACE_S + 30)) ||
+		why+=("b was not released within the grace period")
+	need "daemon PF" "pasid_enabled=0 .*pasid_refs=0 .*pri_enabled=0 .*pri_free=$E2E_PRI_CAPACITY pri_users=0 " "$(pf_state)"
+	g b mark >/dev/null
+	out=$(g b 't pasid_off' 60 2>&1)
+	[ "$(steps "$out")" != "pasid_off=0" ] ||
+		why+=("b: a request through a dead link succeeded: $out")
+	cr_counts "grace period $i"
+	result "crash: b, whose link never came back, is released after the grace period; its consumer's request fails without hanging"
+	cr_boot b
+done
+
+# ---- a's QEMU killed at a random moment ----
+for i in $(seq "$CR_GUEST_KILLS"); do
+	out=$(g b 't pasid_on 6; t pri_on 4' 2>&1)
+	want "b" "pasid_on=0 pri_on=0" "$out"
+	b_before=$(vf_state 1)
+	g a 'for n in $(seq 40); do t cycle 4; done' 120 >/dev/null 2>&1 &
+	cyc=$!
+	sleep "$(awk -v s="$RANDOM" 'BEGIN { printf "%.2f", 0.5 + s % 400 / 100 }')"
+	journal_mark
+	e2e_kill a
+	wait "$cyc" 2>/dev/null
+	wait_journal "conn guest=a event=(disconnect|driver-down)" 20 ||
+		why+=("no disconnect of a in the journal within 20 s")
+	need "daemon VF 0" "^vf pf=pf0 index=0 guest=a slot=0 ats=0 ats_stu=0 pasid=0 pasid_features=0x0 pri_enabled=0 pri_draining=0 .*pri_held=0 pri_outstanding=0$" "$(vf_state 0)"
+	same "b's VF in the daemon" "$b_before" "$(vf_state 1)"
+	cr_counts "a killed $i"
+	out=$(g b 't pri_off; t wait_stopped 5000; t pri_reset; t pasid_off' 2>&1)
+	want "b" "pri_off=0 wait_stopped=0 pri_reset=0 pasid_off=0" "$out"
+	need "daemon PF" "pasid_refs=0 .*pri_free=$E2E_PRI_CAPACITY pri_users=0 " "$(pf_state)"
+	cr_boot a
+	result "crash: a's QEMU killed ($i of $CR_GUEST_KILLS) in an enable/teardown loop: its references released, b unaffected, a boots again"
+done
