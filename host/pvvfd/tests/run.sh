@@ -300,6 +300,21 @@ if grep -q "state $tmp/state: refused, .*torn or truncated.*: reconciling from t
 else
 	not_ok "torn journal"; sed 's/^/#   /' "$tmp/daemon.err"
 fi
+kill -TERM "$pid"; wait "$pid"
+# A whole, checksummed record whose body lies (1000 PFs) is refused too.
+/usr/bin/python3 -c '
+import struct, sys, zlib
+body = struct.pack("<I", 1000)
+rec = b"PVVFDJNL" + struct.pack("<II", 1, len(body)) + body
+open(sys.argv[1], "wb").write(rec + struct.pack("<I", zlib.crc32(rec)))' "$tmp/state"
+"$pvvfd" --pf "$PF,state=$tmp/pf.state" --guest "$G" --state "$tmp/state" \
+	--control "$tmp/ctl" --log "$tmp/j3" 2>"$tmp/daemon.err" &
+pid=$!
+pids+=("$pid")
+wait_for "$tmp/ctl"
+grep -q "refused, a field is out of range: reconciling from the PFs alone" "$tmp/daemon.err" &&
+	ok "a checksummed journal with a lying body is refused" ||
+	{ not_ok "lying journal body"; sed 's/^/#   /' "$tmp/daemon.err"; }
 # The PF's state file belongs to one process.
 expect 1 'another process drives this PF' --pf "$PF,state=$tmp/pf.state" \
 	--guest "name=z,socket=$tmp/z.sock,vf=pf0:3@00:03.0"
