@@ -144,3 +144,7 @@ for i in $(seq "$CR_GUEST_KILLS"); do
 	cr_boot a
 	result "crash: a's QEMU killed ($i of $CR_GUEST_KILLS) in an enable/teardown loop: its references released, b unaffected, a boots again"
 done
+
+# what follows starts its own daemon, without a journal
+E2E_PVVFD_MORE=
+E2E_PF_MORE=
