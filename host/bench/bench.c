@@ -2,9 +2,11 @@
 /*
  * Benchmark of the pvvf core: operations per second and instructions per
  * operation, for each operation type, with 8, 256 and 4096 VFs on one
- * simulated PF shared by 1 or 64 guests; and memory per VF.
+ * simulated PF shared by 1 or 64 guests; and memory per VF and per guest.
  *
- *   bench --table            wall-clock table and memory per VF
+ *   bench --table            wall-clock table and memory per VF and guest
+ *   bench --csv              the same figures, one "host,metric,op,cfg,value,unit"
+ *                            line each (tests/bench/run.sh's results file)
  *   bench --callgrind        the same operations once per configuration,
  *                            each run between CALLGRIND_ZERO_STATS and
  *                            CALLGRIND_DUMP_STATS_AT("<vfs>/<guests>/<op> n=<ops>");
@@ -15,6 +17,7 @@
  * flip (which notifies every guest sharing the PF) is its own row.
  */
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +55,7 @@ struct bench {
 	uint32_t nt;
 	size_t pf_bytes;		/* heap of registering the PF */
 	size_t vf_bytes;		/* heap of giving every VF to a guest */
+	size_t guest_bytes;		/* heap of creating the guests */
 	uint32_t tag;
 };
 
@@ -217,11 +221,13 @@ static void b_setup(struct bench *b, const struct cfg *c)
 	pvvf_core_add_pf(b->core, &pvvf_pf_sim_ops, b->sim, 0x1, &b->pf);
 	b->pf_bytes = heap_used() - before;
 	b->ng = c->guests;
+	before = heap_used();
 	for (uint16_t i = 0; i < b->ng; i++) {
 		struct pvvf_guest_params gp = { .name = "g", .evq_depth = PVVF_EVQ_DEPTH_MAX };
 
 		b->g[i] = pvvf_guest_create(b->core, &gp);
 	}
+	b->guest_bytes = heap_used() - before;
 	before = heap_used();
 	for (uint16_t v = 0; v < c->vfs; v++) {
 		struct pvvf_vf_spec s = { .pf = b->pf, .vf_index = v, .path_len = 1 };
@@ -280,10 +286,17 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Run every op type in order, @rounds times; accumulate time per op. */
-static void b_time(struct bench *b, double *secs, uint64_t *count, int rounds)
+/*
+ * Run every op type in order, enough times for about 20000 of each; the
+ * rate of each, in @rate.
+ */
+static void b_time(struct bench *b, double *rate)
 {
-	for (int r = 0; r < rounds; r++) {
+	double secs[NOPS] = { 0 };
+	uint64_t count[NOPS] = { 0 };
+	uint32_t reps = 1 + 20000 / b->nt;
+
+	for (uint32_t r = 0; r < reps; r++) {
 		for (size_t o = 0; o < NOPS; o++) {
 			double t0 = now_s();
 
@@ -292,30 +305,64 @@ static void b_time(struct bench *b, double *secs, uint64_t *count, int rounds)
 			count[o] += b_count(b, &opdescs[o]);
 		}
 	}
+	for (size_t o = 0; o < NOPS; o++)
+		rate[o] = secs[o] > 0 ? (double)count[o] / secs[o] : 0;
 }
 
-static void print_table(void)
+static int cmp_double(const void *x, const void *y)
 {
-	static double mops[NCFG][NOPS];
-	double per_vf[NCFG];
+	double l = *(const double *)x, r = *(const double *)y;
+
+	return (l > r) - (l < r);
+}
+
+/*
+ * Side by side: every configuration is set up at once, and each round times
+ * every op type of every configuration, so that a noisy moment of a shared
+ * machine hits them all; the median round is kept.
+ */
+#define ROUNDS	15
+
+static void print_table(bool csv)
+{
+	static struct bench b[NCFG];
+	static double rate[NCFG][ROUNDS][NOPS];
+	double mops[NCFG][NOPS], per_vf[NCFG], per_guest[NCFG];
 
 	for (int c = 0; c < NCFG; c++) {
-		struct bench b;
-		double secs[NOPS] = { 0 };
-		uint64_t count[NOPS] = { 0 };
-		int rounds = 1 + 200000 / cfgs[c].vfs;
-
-		b_setup(&b, &cfgs[c]);
-		per_vf[c] = (double)(b.pf_bytes + b.vf_bytes) / cfgs[c].vfs;
-		b_time(&b, secs, count, 1);	/* warm up */
-		memset(secs, 0, sizeof(secs));
-		memset(count, 0, sizeof(count));
-		b_time(&b, secs, count, rounds);
-		for (size_t o = 0; o < NOPS; o++)
-			mops[c][o] = (double)count[o] / secs[o] / 1e6;
-		b_free(&b);
+		b_setup(&b[c], &cfgs[c]);
+		per_vf[c] = (double)(b[c].pf_bytes + b[c].vf_bytes) / cfgs[c].vfs;
+		per_guest[c] = (double)b[c].guest_bytes / cfgs[c].guests;
+		b_time(&b[c], rate[c][0]);	/* warm up */
 	}
-	printf("\nwall clock, million operations per second (VFs/guests)\n");
+	for (int r = 0; r < ROUNDS; r++)
+		for (int c = 0; c < NCFG; c++)
+			b_time(&b[c], rate[c][r]);
+	for (int c = 0; c < NCFG; c++) {
+		for (size_t o = 0; o < NOPS; o++) {
+			double v[ROUNDS];
+
+			for (int r = 0; r < ROUNDS; r++)
+				v[r] = rate[c][r][o];
+			qsort(v, ROUNDS, sizeof(v[0]), cmp_double);
+			mops[c][o] = v[ROUNDS / 2] / 1e6;
+		}
+		b_free(&b[c]);
+	}
+	if (csv) {
+		for (int c = 0; c < NCFG; c++) {
+			for (size_t o = 0; o < NOPS; o++)
+				printf("host,rate,%s,%u/%u,%.0f,op/s\n", opdescs[o].name,
+				       cfgs[c].vfs, cfgs[c].guests, mops[c][o] * 1e6);
+			printf("host,heap_per_vf,-,%u/%u,%.0f,B\n", cfgs[c].vfs,
+			       cfgs[c].guests, per_vf[c]);
+			printf("host,heap_per_guest,-,%u/%u,%.0f,B\n", cfgs[c].vfs,
+			       cfgs[c].guests, per_guest[c]);
+		}
+		return;
+	}
+	printf("\nwall clock, million operations per second (VFs/guests), median of %d rounds\n",
+	       ROUNDS);
 	printf("%-18s", "op");
 	for (int c = 0; c < NCFG; c++)
 		printf(" %9u/%-3u", cfgs[c].vfs, cfgs[c].guests);
@@ -331,12 +378,16 @@ static void print_table(void)
 	printf("%-18s", "heap per VF");
 	for (int c = 0; c < NCFG; c++)
 		printf(" %13.0f", per_vf[c]);
+	printf("\n%-18s", "heap per guest");
+	for (int c = 0; c < NCFG; c++)
+		printf(" %13.0f", per_guest[c]);
 	printf("\n%-18s %13zu (struct pvvf_vf %zu + struct pvvf_slot %zu)\n", "per VF, structs",
 	       sizeof(struct pvvf_vf) + sizeof(struct pvvf_slot), sizeof(struct pvvf_vf),
 	       sizeof(struct pvvf_slot));
 	printf("%-18s %13zu (struct pvvf_guest; its event queue adds %zu per entry,\n"
-	       "%-18s %13s  default depth %u)\n", "per guest", sizeof(struct pvvf_guest),
-	       sizeof(struct pvvf_evq_ent), "", "", PVVF_EVQ_DEPTH);
+	       "%-18s %13s  default depth %u, the bench's %u)\n", "per guest",
+	       sizeof(struct pvvf_guest), sizeof(struct pvvf_evq_ent), "", "", PVVF_EVQ_DEPTH,
+	       PVVF_EVQ_DEPTH_MAX);
 }
 
 static void run_callgrind(void)
@@ -364,10 +415,10 @@ int main(int argc, char **argv)
 		run_callgrind();
 		return 0;
 	}
-	if (argc == 2 && strcmp(argv[1], "--table") == 0) {
-		print_table();
+	if (argc == 2 && (strcmp(argv[1], "--table") == 0 || strcmp(argv[1], "--csv") == 0)) {
+		print_table(strcmp(argv[1], "--csv") == 0);
 		return 0;
 	}
-	fprintf(stderr, "usage: %s --table | --callgrind\n", argv[0]);
+	fprintf(stderr, "usage: %s --table | --csv | --callgrind\n", argv[0]);
 	return 2;
 }

@@ -3,9 +3,13 @@
 #
 # Instructions per operation of the pvvf core, counted by callgrind: runs
 # "bench --callgrind" (one dump per configuration and operation) and
-# prints Ir / n as a table, operations down, VFs/guests across.
+# prints Ir / n as a table, operations down, VFs/guests across; with
+# --csv, one "host,instructions,op,cfg,value,instr" line each instead
+# (tests/bench/run.sh's results file).
 set -euo pipefail
-bench=${1:?usage: callgrind.sh path/to/bench}
+bench=${1:?usage: callgrind.sh path/to/bench [--csv]}
+csv=0
+[ "${2:-}" = --csv ] && csv=1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -19,7 +23,7 @@ for f in $(ls "$out"/cg.out.* | sort -V); do
 	label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
 	ir=$(sed -n 's/^summary: //p; s/^totals: //p' "$f" | head -1)
 	echo "$label $ir"
-done | awk '
+done | awk -v csv=$csv '
 {
 	split($1, k, "/"); cfg = k[1] "/" k[2]; op = k[3];
 	n = $2; sub("n=", "", n);
@@ -28,6 +32,12 @@ done | awk '
 	if (!(op in seeno)) { seeno[op] = 1; ops[++no] = op }
 }
 END {
+	if (csv) {
+		for (c = 1; c <= nc; c++)
+			for (o = 1; o <= no; o++)
+				printf "host,instructions,%s,%s,%.0f,instr\n", ops[o], cfgs[c], v[ops[o], cfgs[c]]
+		exit
+	}
 	printf "\ncallgrind, instructions per operation (VFs/guests), building the request included\n%-18s", "op"
 	for (c = 1; c <= nc; c++) printf " %13s", cfgs[c]
 	printf "\n"
