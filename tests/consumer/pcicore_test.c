@@ -10,6 +10,8 @@
  *   <pci-name> info                  what the PCI core reports
  *   <pci-name> pasid_on <features>   pci_enable_pasid()
  *   <pci-name> pasid_off             pci_disable_pasid()
+ *   <pci-name> ats_on <page-shift>   pci_enable_ats()
+ *   <pci-name> ats_off               pci_disable_ats()
  *
  * Each command logs "pcicore_test: <pci-name> <step> = <errno>"; info
  * logs one "pcicore_test: <pci-name> info key=value ..." line first.  A
@@ -37,20 +39,13 @@ static void pcicore_test_step(struct pci_dev *pdev, const char *step, int ret)
 
 static void pcicore_test_info(struct pci_dev *pdev)
 {
-	int pasid_enabled = 0, pri_enabled = 0;
-
-#ifdef CONFIG_PCI_PASID
-	pasid_enabled = pdev->pasid_enabled;
-#endif
-#ifdef CONFIG_PCI_PRI
-	pri_enabled = pdev->pri_enabled;
-#endif
-	pr_info("pcicore_test: %s info pasid_cap=%#x pasid_features=%d max_pasids=%d pasid_enabled=%d pri_cap=%#x pri_supported=%d pri_enabled=%d\n",
+	pr_info("pcicore_test: %s info pasid_cap=%#x pasid_features=%d max_pasids=%d pasid_enabled=%d pri_cap=%#x pri_supported=%d pri_enabled=%d ats_enabled=%d\n",
 		pci_name(pdev),
 		pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_PASID),
-		pci_pasid_features(pdev), pci_max_pasids(pdev), pasid_enabled,
+		pci_pasid_features(pdev), pci_max_pasids(pdev),
+		pdev->pasid_enabled,
 		pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_PRI),
-		pci_pri_supported(pdev), pri_enabled);
+		pci_pri_supported(pdev), pdev->pri_enabled, pdev->ats_enabled);
 	pcicore_test_step(pdev, "info", 0);
 }
 
@@ -58,6 +53,8 @@ static void pcicore_test_info(struct pci_dev *pdev)
 static bool pcicore_test_op(struct pci_dev *pdev, const char *op, u32 arg,
 			    bool has_arg)
 {
+	int ret;
+
 	if (!strcmp(op, "info") && !has_arg) {
 		pcicore_test_info(pdev);
 	} else if (!strcmp(op, "pasid_on") && has_arg) {
@@ -65,6 +62,14 @@ static bool pcicore_test_op(struct pci_dev *pdev, const char *op, u32 arg,
 	} else if (!strcmp(op, "pasid_off") && !has_arg) {
 		pci_disable_pasid(pdev);
 		pcicore_test_step(pdev, op, 0);
+	} else if (!strcmp(op, "ats_on") && has_arg) {
+		pcicore_test_step(pdev, op, pci_enable_ats(pdev, arg));
+	} else if (!strcmp(op, "ats_off") && !has_arg) {
+		/* pci_disable_ats() warns if ATS is off: refuse that here. */
+		ret = pdev->ats_enabled ? 0 : -EINVAL;
+		if (!ret)
+			pci_disable_ats(pdev);
+		pcicore_test_step(pdev, op, ret);
 	} else {
 		return false;
 	}
