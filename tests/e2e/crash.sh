@@ -11,11 +11,11 @@
 #     reference over, counted once.  QEMU 10.0's vhost-user-base cannot
 #     reconnect its back-end (it cleans the vhost device up on the link's
 #     loss and never initialises it again), so the guests' links stay
-#     down: a's QEMU is replaced by a new one within the grace period (a
-#     fresh device: what a held is released first), b's references are
-#     released when the grace period ends; the PF's enables go off; b's
-#     consumer sees its requests time out, without a kernel warning
-#     (E2E_CRASH_DAEMON_KILLS, default 1);
+#     down: b's consumer sees its requests time out, without a kernel
+#     warning; a new QEMU for each within the grace period is a fresh
+#     device: what the old one held is released first; the PF's enables
+#     go off (the grace period's expiry is kill_loop.py's: a TCG boot
+#     under load takes minutes) (E2E_CRASH_DAEMON_KILLS, default 1);
 #   * a's QEMU is SIGKILLed at a random moment of a consumer's enable and
 #     teardown loop: what a held is released, b keeps its state and goes on
 #     working; a boots again (E2E_CRASH_GUEST_KILLS, default 2).
@@ -26,7 +26,7 @@
 
 CR_DAEMON_KILLS=${E2E_CRASH_DAEMON_KILLS:-1}
 CR_GUEST_KILLS=${E2E_CRASH_GUEST_KILLS:-2}
-CR_GRACE_S=30
+CR_GRACE_S=900
 
 # cr_counts LABEL: the PF's counts equal the sums over its VFs; no rule broken
 cr_counts() {
@@ -97,29 +97,27 @@ for i in $(seq "$CR_DAEMON_KILLS"); do
 	cr_counts "after restart $i"
 	result "crash: pvvfd killed ($i of $CR_DAEMON_KILLS) with PASID, ATS, PRI and a drain held: the next one takes every reference over, counted once"
 
-	# a new QEMU for a within the grace period: a fresh device
-	journal_mark
-	cr_boot a
-	wait_journal "conn guest=a event=restored-released reason=fresh-device" 10 ||
-		why+=("a's new device did not release what the old one held")
-	need "daemon VF 0" "^vf pf=pf0 index=0 guest=a slot=0 ats=0 ats_stu=0 pasid=0 pasid_features=0x0 pri_enabled=0 pri_draining=0 .*pri_held=0 pri_outstanding=0$" "$(vf_state 0)"
-	out=$(g a 't pasid_on 6; t pasid_off' 2>&1)
-	want "a" "pasid_on=0 pasid_off=0" "$out"
-	cr_counts "a's new device $i"
-	result "crash: a new QEMU for a within the grace period is a fresh device: what a held is released, a works"
-
-	# b never comes back: released when the grace period ends
-	need "daemon before the grace period ends" "pasid_refs=1 " "$(pf_state)"
-	wait_journal "guest guest=b action=grace_expired" $((CR_GRACE_S + 30)) ||
-		why+=("b was not released within the grace period")
-	need "daemon PF" "pasid_enabled=0 .*pasid_refs=0 .*pri_enabled=0 .*pri_free=$E2E_PRI_CAPACITY pri_users=0 " "$(pf_state)"
+	# b's link is dead: its consumer's request fails, without hanging
 	g b mark >/dev/null
 	out=$(g b 't pasid_off' 60 2>&1)
-	[ "$(steps "$out")" != "pasid_off=0" ] ||
-		why+=("b: a request through a dead link succeeded: $out")
-	cr_counts "grace period $i"
-	result "crash: b, whose link never came back, is released after the grace period; its consumer's request fails without hanging"
-	cr_boot b
+	[ "$(steps "$out")" != "pasid_off=0" ] && [ -n "$(steps "$out")" ] ||
+		why+=("b: a request through a dead link: $out")
+	need "daemon: b's reference still held" "pasid_refs=2 " "$(pf_state)"
+	result "crash: through b's dead link its consumer's request fails without hanging; the restarted daemon still holds b's reference"
+
+	# a new QEMU for each, within the grace period: fresh devices
+	for x in a b; do
+		journal_mark
+		cr_boot "$x"
+		wait_journal "conn guest=$x event=restored-released reason=fresh-device" 30 ||
+			why+=("$x's new device did not release what the old one held")
+		need "daemon VF ${E2E_INDEX[$x]}" "^vf pf=pf0 index=${E2E_INDEX[$x]} guest=$x slot=0 ats=0 ats_stu=0 pasid=0 pasid_features=0x0 pri_enabled=0 pri_draining=0 .*pri_held=0 pri_outstanding=0$" "$(vf_state "${E2E_INDEX[$x]}")"
+		out=$(g "$x" 't pasid_on 6; t pasid_off' 2>&1)
+		want "$x" "pasid_on=0 pasid_off=0" "$out"
+	done
+	need "daemon PF" "pasid_enabled=0 .*pasid_refs=0 .*pri_enabled=0 .*pri_free=$E2E_PRI_CAPACITY pri_users=0 " "$(pf_state)"
+	cr_counts "new devices $i"
+	result "crash: a new QEMU for a and for b within the grace period is a fresh device: what the old one held is released, nothing leaks, both work"
 done
 
 # ---- a's QEMU killed at a random moment ----
