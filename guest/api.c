@@ -380,6 +380,15 @@ static int pvvf_ats_disable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
 	int err;
 
 	err = pvvf_vf_begin(pv, vf, PVVF_OP_ATS_DISABLE, 0, lost);
+	if (err == -EALREADY && pvvf_pdev_ats_enabled(vf->pdev)) {
+		/*
+		 * The host holds it off (a PF reset cleared it) while the PCI
+		 * core still has it on: clear that too, or the next attach
+		 * would report it on again.
+		 */
+		pci_disable_ats(vf->pdev);
+		return 0;
+	}
 	if (err)
 		return err;
 	if (pvvf_pdev_ats_enabled(vf->pdev))
@@ -397,8 +406,9 @@ static int pvvf_ats_disable_locked(struct pvvf_dev *pv, struct pvvf_vf *vf,
  * is disabled.
  *
  * Context: process context; sleeps.
- * Return: 0; -EBUSY while PRI is enabled; -EALREADY if not enabled;
- * -EAGAIN during a reset; -ENODEV if not attached; -ETIMEDOUT.
+ * Return: 0; -EBUSY while PRI is enabled; -EALREADY if enabled neither for
+ * the host nor in the PCI core; -EAGAIN during a reset; -ENODEV if not
+ * attached; -ETIMEDOUT.
  */
 int pvvf_ats_disable(struct pci_dev *pdev)
 {

@@ -91,7 +91,7 @@ struct pvvf_dev {
 	u16 num_vfs_limit;		/* lowered by a shrink, until reset */
 	bool range_logged;		/* an out-of-range event was logged */
 	bool allow_reuse;		/* after a reset slots may change */
-	bool removing;
+	bool removing;			/* quiesced: before start, frozen, removed */
 	u64 opcodes;			/* supported, as BIT_ULL(opcode) */
 	bool has_pasid;
 	bool has_pri;

@@ -494,7 +494,8 @@ static void pvvf_vf_update_desc(struct pvvf_dev *pv, struct pvvf_vf *vf,
 /*
  * Whether a request's error ends the scan: a silent device (each request
  * would wait out its timeout, with table_lock held) or a broken one.  The
- * request engine fails with -ENODEV only once pvvf_quiesce() set removing;
+ * request engine fails with -ENODEV only while removing is set (before
+ * pvvf_start(), and from pvvf_quiesce() on);
  * an ENODEV status from the device is an answer (an empty slot).
  */
 static int pvvf_scan_stop(struct pvvf_dev *pv, int err)

@@ -376,6 +376,9 @@ static unsigned int pvvf_pool_size(struct pvvf_dev *pv)
  * docs/spec.md 6.3: DRIVER_OK, then the event buffers, then requests.  No
  * buffer is added and no queue kicked before DRIVER_OK, as in virtio-input:
  * the request pool stays broken (every request fails at once) until then.
+ * Until the pool works, removing stays set, so no work is queued: an event
+ * that arrives meanwhile waits for the event work queued here, instead of
+ * failing its EVENT_ACK.
  */
 static int pvvf_start(struct pvvf_dev *pv)
 {
@@ -391,6 +394,10 @@ static int pvvf_start(struct pvvf_dev *pv)
 	if (err)
 		return err;
 	pvvf_req_unbreak(&pv->pool);
+	spin_lock_irq(&pv->evt_lock);
+	WRITE_ONCE(pv->removing, false);
+	schedule_work(&pv->evt_work);
+	spin_unlock_irq(&pv->evt_lock);
 
 	err = pvvf_dev_request(pv, &req);
 	if (!err)
@@ -447,6 +454,7 @@ void pvvf_dev_put(struct pvvf_dev *pv)
 static void pvvf_init_state(struct pvvf_dev *pv, struct virtio_device *vdev)
 {
 	kref_init(&pv->ref);
+	pv->removing = true;		/* until pvvf_start() */
 	pv->vdev = vdev;
 	vdev->priv = pv;
 	spin_lock_init(&pv->evt_lock);
@@ -564,9 +572,6 @@ static int pvvf_restore(struct virtio_device *vdev)
 	mutex_lock(&pv->table_lock);
 	pv->allow_reuse = true;
 	mutex_unlock(&pv->table_lock);
-	spin_lock_irq(&pv->evt_lock);
-	WRITE_ONCE(pv->removing, false);
-	spin_unlock_irq(&pv->evt_lock);
 	err = pvvf_start(pv);
 	if (err) {
 		pvvf_quiesce(pv);
