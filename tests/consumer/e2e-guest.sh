@@ -26,6 +26,9 @@ c "$V pri_reset"
 # after two page requests that complete 3 s after they were issued) the
 # consumer disables PRI and waits for it to stop; then PASID is
 # acknowledged and, once the host turned PF PASID on again, enabled again.
+# (pvvfd also signals a config change when the drain ends, and the rescan
+# that follows wakes the waiter too: this step shows the wait ends, the
+# journal shows its PRI_STATUS every 100 ms, but it passes without them.)
 c "$V pri_on 4"
 c "$V quiesce_on pasid_revoked"
 echo "e2e: M6"; sleep 6
