@@ -6,7 +6,10 @@
  * ktime_get_ns() and logs one line of percentiles:
  *
  *   pvvf_bench: <pci-name> <what> n=N a_p50=NS a_p99=NS b_p50=NS b_p99=NS
- *               a_err=E b_err=E
+ *               a_err=E b_err=E a_errno=ERRNO b_errno=ERRNO
+ *
+ * a_err and b_err count the unexpected results, a_errno and b_errno are the
+ * first of them (0 if none).
  *
  * or "pvvf_bench: <pci-name> <what> not_measured: <why>".  Commands, written
  * to /sys/kernel/debug/pvvf_bench/cmd as "<pci-name> <what> <n>":
@@ -46,6 +49,8 @@ struct pvvf_bench_run {
 	u64 *b;
 	u32 a_err;
 	u32 b_err;
+	int a_errno;		/* the first unexpected result */
+	int b_errno;
 	int pasid;		/* the PASID capability's offset, or 0 */
 };
 
@@ -68,11 +73,18 @@ static void pvvf_bench_report(struct pvvf_bench_run *r)
 {
 	sort(r->a, r->n, sizeof(*r->a), pvvf_bench_cmp, NULL);
 	sort(r->b, r->n, sizeof(*r->b), pvvf_bench_cmp, NULL);
-	pr_info("pvvf_bench: %s %s n=%u a_p50=%llu a_p99=%llu b_p50=%llu b_p99=%llu a_err=%u b_err=%u\n",
+	pr_info("pvvf_bench: %s %s n=%u a_p50=%llu a_p99=%llu b_p50=%llu b_p99=%llu a_err=%u b_err=%u a_errno=%d b_errno=%d\n",
 		pci_name(r->pdev), r->what, r->n,
 		pvvf_bench_pct(r->a, r->n, 50), pvvf_bench_pct(r->a, r->n, 99),
 		pvvf_bench_pct(r->b, r->n, 50), pvvf_bench_pct(r->b, r->n, 99),
-		r->a_err, r->b_err);
+		r->a_err, r->b_err, r->a_errno, r->b_errno);
+}
+
+/* Count an unexpected result @err of A or B; remember the first. */
+static void pvvf_bench_err(u32 *count, int *first, int err)
+{
+	if (!(*count)++)
+		*first = err;
 }
 
 /* A trapped config read: the VF's own Vendor ID, emulated by the VMM. */
@@ -81,8 +93,10 @@ static u64 pvvf_bench_trapped_read(struct pvvf_bench_run *r)
 	u64 t0 = ktime_get_ns();
 	u32 v;
 
-	if (pci_read_config_dword(r->pdev, PCI_VENDOR_ID, &v) || v == ~0U)
-		r->b_err++;
+	int err = pci_read_config_dword(r->pdev, PCI_VENDOR_ID, &v);
+
+	if (err || v == ~0U)
+		pvvf_bench_err(&r->b_err, &r->b_errno, err ? err : -EIO);
 	return ktime_get_ns() - t0;
 }
 
@@ -92,10 +106,11 @@ static void pvvf_bench_status_vs_cfg(struct pvvf_bench_run *r)
 
 	for (i = 0; i < r->n; i++) {
 		u64 t0 = ktime_get_ns();
+		int err = pvvf_pri_wait_stopped(r->pdev, 0);
 
-		if (pvvf_pri_wait_stopped(r->pdev, 0) != -ETIMEDOUT)
-			r->a_err++;
 		r->a[i] = ktime_get_ns() - t0;
+		if (err != -ETIMEDOUT)
+			pvvf_bench_err(&r->a_err, &r->a_errno, err);
 		r->b[i] = pvvf_bench_trapped_read(r);
 	}
 }
@@ -106,11 +121,11 @@ static void pvvf_bench_regs(struct pvvf_bench_run *r)
 
 	for (i = 0; i < r->n; i++) {
 		u64 t0 = ktime_get_ns();
+		int err = pci_read_config_dword(r->pdev, r->pasid, &v);
 
-		if (pci_read_config_dword(r->pdev, r->pasid, &v) ||
-		    PCI_EXT_CAP_ID(v) != PCI_EXT_CAP_ID_PASID)
-			r->a_err++;
 		r->a[i] = ktime_get_ns() - t0;
+		if (err || PCI_EXT_CAP_ID(v) != PCI_EXT_CAP_ID_PASID)
+			pvvf_bench_err(&r->a_err, &r->a_errno, err ? err : -EIO);
 		r->b[i] = pvvf_bench_trapped_read(r);
 	}
 }
@@ -125,16 +140,16 @@ static void pvvf_bench_pasid(struct pvvf_bench_run *r)
 
 		r->a[i] = ktime_get_ns() - t0;
 		if (err)
-			r->a_err++;
+			pvvf_bench_err(&r->a_err, &r->a_errno, err);
 		else
 			pci_disable_pasid(r->pdev);
 		t0 = ktime_get_ns();
 		err = pvvf_pasid_enable(r->pdev, 0);
 		r->b[i] = ktime_get_ns() - t0;
+		if (!err)
+			err = pvvf_pasid_disable(r->pdev);
 		if (err)
-			r->b_err++;
-		else if (pvvf_pasid_disable(r->pdev))
-			r->b_err++;
+			pvvf_bench_err(&r->b_err, &r->b_errno, err);
 	}
 }
 
