@@ -18,6 +18,7 @@
 #   make qemu          QEMU with the pvvf device, and libvhost-user (cached)
 #   make e2e           guests under TCG against pvvfd (6.12 and 6.1)
 #   make demo          the narrated two-guest demo (installs what it needs)
+#   make bench         host core and in-guest measurements; writes docs/perf.md
 #   make check         every test suite; ends with "N passed, M failed"
 
 SHELL := /bin/bash
@@ -85,8 +86,8 @@ demo:
 	$(MAKE) qemu host
 	bash scripts/demo.sh
 
-bench:
-	$(MAKE) -C host bench
+bench: qemu host
+	bash tests/bench/run.sh
 
 check:
 	bash scripts/check.sh

@@ -74,6 +74,7 @@ PKGS=(
 	seabios ipxe-qemu
 	ninja-build python3-venv libglib2.0-dev libpixman-1-dev libfdt-dev
 	graphviz mscgen
+	gnuplot-nox
 )
 # From bookworm-backports.
 BPO_PKGS=(meson python3-pycotap linux-source-6.12)

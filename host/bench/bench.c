@@ -200,9 +200,12 @@ static const struct opdesc opdescs[] = {
 
 /* ---- setup ---- */
 
+/* Bytes in use: chunks of the heap, and the large ones malloc mmap()s. */
 static size_t heap_used(void)
 {
-	return mallinfo2().uordblks;
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
 }
 
 static void b_setup(struct bench *b, const struct cfg *c)
