@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Instructions per operation of the pvvf core, counted by callgrind: runs
+# Instructions per operation of the pvvf core, counted by callgrind (and
+# its simulated first-level data cache's misses, in the CSV): runs
 # "bench --callgrind" (one dump per configuration and operation) and
 # prints Ir / n as a table, operations down, VFs/guests across; with
 # --csv, one "host,instructions,op,cfg,value,instr" line each instead
@@ -13,7 +14,7 @@ csv=0
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-valgrind --tool=callgrind --callgrind-out-file="$out/cg.out" \
+valgrind --tool=callgrind --cache-sim=yes --callgrind-out-file="$out/cg.out" \
 	"$bench" --callgrind >/dev/null 2>"$out/valgrind.log" || {
 	cat "$out/valgrind.log" >&2
 	exit 1
@@ -27,7 +28,9 @@ done | awk -v csv=$csv '
 {
 	split($1, k, "/"); cfg = k[1] "/" k[2]; op = k[3];
 	n = $2; sub("n=", "", n);
+	# events: Ir Dr Dw I1mr D1mr D1mw ...; trailing zeros are left out
 	v[op, cfg] = $3 / n;
+	m[op, cfg] = ($7 + $8) / n;
 	if (!(cfg in seen)) { seen[cfg] = 1; cfgs[++nc] = cfg }
 	if (!(op in seeno)) { seeno[op] = 1; ops[++no] = op }
 }
@@ -35,7 +38,8 @@ END {
 	if (csv) {
 		for (c = 1; c <= nc; c++)
 			for (o = 1; o <= no; o++)
-				printf "host,instructions,%s,%s,%.0f,instr\n", ops[o], cfgs[c], v[ops[o], cfgs[c]]
+				printf "host,instructions,%s,%s,%.0f,instr\nhost,d1_misses,%s,%s,%.2f,misses\n",
+					ops[o], cfgs[c], v[ops[o], cfgs[c]], ops[o], cfgs[c], m[ops[o], cfgs[c]]
 		exit
 	}
 	printf "\ncallgrind, instructions per operation (VFs/guests), building the request included\n%-18s", "op"

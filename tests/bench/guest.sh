@@ -52,12 +52,13 @@ bench_pvvfd() {
 		--control "$E2E_DIR/ctl" --log "$E2E_DIR/journal" \
 		--drain-timeout-ms 600000 2>"$E2E_DIR/pvvfd.stderr" &
 	E2E_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		[ -S "$E2E_DIR/a.sock" ] && [ -S "$E2E_DIR/ctl" ] && return 0
+		kill -0 "$E2E_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	cat "$E2E_DIR/pvvfd.stderr" >&2
-	die "bench: pvvfd did not come up"
+	die "bench: pvvfd did not come up within 30 s ($(kill -0 "$E2E_PID" 2>/dev/null && echo running || echo exited))"
 }
 
 # bench_boot NVF: guest a with NVF stand-in VFs, pvvf.ko not loaded.
