@@ -40,7 +40,8 @@
  * @ctx: for @read
  *
  * Walks the real extended chain (bounded, as the PCI core does) to find its
- * last capability, which will link to the synthesized ones.  The host says
+ * last capability, which will link to the synthesized ones, and the VF's
+ * own ATS capability, whose Enable the host must hear about.  The host says
  * the 24 bytes are free; they are checked anyway: no real capability header
  * may lie in them and they must read as zero.
  *
@@ -86,6 +87,8 @@ int pvvf_cap_layout_init(struct pvvf_cap_layout *l, u16 off,
 		while (ttl-- > 0) {
 			if (pos >= off && pos < off + PVVF_CAP_SIZE)
 				return -EBUSY;
+			if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_ATS && !l->ats)
+				l->ats = pos;
 			if (!PCI_EXT_CAP_NEXT(hdr))
 				break;
 			pos = PCI_EXT_CAP_NEXT(hdr);
@@ -215,6 +218,12 @@ void pvvf_cap_regs_of(const struct pvvf_cap_layout *l,
 	r->pri_alloc = o->pri ? o->pri_alloc : alloc_latch;
 }
 
+/* The written bytes of a @size access at @where, within its dword. */
+static u32 pvvf_cap_mask(int where, int size)
+{
+	return (size == 4 ? ~0U : (1U << (size * 8)) - 1) << (where & 3) * 8;
+}
+
 static void pvvf_cap_add(struct pvvf_cap_write *w, enum pvvf_op op, u32 arg)
 {
 	w->ops[w->nr_ops].op = op;
@@ -247,7 +256,7 @@ void pvvf_cap_decode_write(const struct pvvf_cap_layout *l,
 			   u32 val, struct pvvf_cap_write *w)
 {
 	int rel = (where & ~3) - l->off, shift = (where & 3) * 8;
-	u32 mask = (size == 4 ? ~0U : (1U << (size * 8)) - 1) << shift;
+	u32 mask = pvvf_cap_mask(where, size);
 	u32 now = pvvf_cap_dword(l, r, rel);
 	u32 new = (now & ~mask) | ((val << shift) & mask);
 	u16 ctrl;
@@ -287,4 +296,39 @@ void pvvf_cap_decode_write(const struct pvvf_cap_layout *l,
 		w->alloc = new;
 		return;
 	}
+}
+
+/* Does a write reach the VF's real ATS Control register? */
+bool pvvf_cap_in_ats_ctrl(const struct pvvf_cap_layout *l, int where,
+			  int size)
+{
+	return l->ats && (where & ~3) == l->ats + PCI_ATS_CAP &&
+	       pvvf_cap_mask(where, size) & 0xffff0000;
+}
+
+/**
+ * pvvf_cap_decode_ats() - what a write to the VF's ATS Control tells the host
+ * @l: the layout
+ * @real: the dword holding ATS Capability and Control, as the VF has it
+ * @where: config offset, inside pvvf_cap_in_ats_ctrl()
+ * @size: 1, 2 or 4, naturally aligned
+ * @val: the value written
+ * @w: filled in: ATS_ENABLE with the STU field written, or ATS_DISABLE,
+ *     or nothing when Enable does not change
+ *
+ * The ATS capability is the VF's own; the host only hears about its Enable
+ * (docs/spec.md 6.7), which its PASID rules depend on.
+ */
+void pvvf_cap_decode_ats(const struct pvvf_cap_layout *l, u32 real, int where,
+			 int size, u32 val, struct pvvf_cap_write *w)
+{
+	u32 mask = pvvf_cap_mask(where, size);
+	u16 now = real >> 16;
+	u16 ctrl = ((real & ~mask) | ((val << (where & 3) * 8) & mask)) >> 16;
+
+	memset(w, 0, sizeof(*w));
+	if (!(now & PCI_ATS_CTRL_ENABLE) && ctrl & PCI_ATS_CTRL_ENABLE)
+		pvvf_cap_add(w, PVVF_OP_ATS_ENABLE, PCI_ATS_CTRL_STU(ctrl));
+	else if (now & PCI_ATS_CTRL_ENABLE && !(ctrl & PCI_ATS_CTRL_ENABLE))
+		pvvf_cap_add(w, PVVF_OP_ATS_DISABLE, 0);
 }

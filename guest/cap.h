@@ -26,6 +26,7 @@
 /* Where the capabilities are and what their read-only fields say. */
 struct pvvf_cap_layout {
 	u16 off;		/* cap_offset: 0x100..0xfe8, dword aligned */
+	u16 ats;		/* the VF's own ATS capability; 0: none */
 	u16 link;		/* header whose Next points at us; 0: none */
 	bool link_synth;	/* the real chain is empty: 0x100 is synthesized */
 	bool pasid;		/* PASID capability present */
@@ -73,5 +74,9 @@ void pvvf_cap_decode_write(const struct pvvf_cap_layout *l,
 			   const struct pvvf_cap_regs *r, int where, int size,
 			   u32 val, struct pvvf_cap_write *w);
 u32 pvvf_cap_extract(u32 dword, int where, int size);
+bool pvvf_cap_in_ats_ctrl(const struct pvvf_cap_layout *l, int where,
+			  int size);
+void pvvf_cap_decode_ats(const struct pvvf_cap_layout *l, u32 real, int where,
+			 int size, u32 val, struct pvvf_cap_write *w);
 
 #endif /* _PVVF_CAP_H */

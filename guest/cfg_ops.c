@@ -6,7 +6,9 @@
  * IOMMU drivers) reaches a VF's configuration space through its bus's
  * struct pci_ops.  pvvf gives such a bus a copy of its ops with read and
  * write replaced: accesses to a VF's synthesized capabilities (cap.c), and
- * to the header that links to them, are served here; everything else,
+ * to the header that links to them, are served here; a write that changes
+ * the Enable of the VF's own ATS capability is reported to the host around
+ * it (docs/spec.md 6.7.1); everything else,
  * every other devfn, and the copied map_bus of ECAM-style ops, goes to the
  * original ops.  One wrapper per bus, shared by its VFs.
  *
@@ -41,6 +43,8 @@ static DEFINE_MUTEX(pvvf_cfg_lock);	/* wrapping, views, links */
 static DEFINE_XARRAY(pvvf_cfg_buses);	/* pci_bus -> pvvf_cfg_bus; RCU reads */
 
 static const u16 pvvf_cfg_opcode[PVVF_OP_COUNT] = {
+	[PVVF_OP_ATS_ENABLE] = VIRTIO_PVVF_OP_ATS_SET,
+	[PVVF_OP_ATS_DISABLE] = VIRTIO_PVVF_OP_ATS_SET,
 	[PVVF_OP_PASID_ENABLE] = VIRTIO_PVVF_OP_PASID_ENABLE,
 	[PVVF_OP_PASID_DISABLE] = VIRTIO_PVVF_OP_PASID_DISABLE,
 	[PVVF_OP_PRI_ENABLE] = VIRTIO_PVVF_OP_PRI_ENABLE,
@@ -50,20 +54,56 @@ static const u16 pvvf_cfg_opcode[PVVF_OP_COUNT] = {
 
 /* ---- the accessors: never sleep ---- */
 
+/*
+ * Whose ordering state an access uses: the attached VF's, or, while pvvf
+ * re-enumerates the function, the state carried over from the VF that was
+ * removed (pvvf_cfg_hold()), so that the IOMMU's probe of the new function,
+ * which comes before the VF is attached again, reaches the host.
+ */
+struct pvvf_cfg_target {
+	struct pvvf_order *order;
+	spinlock_t *lock;		/* the one that guards @order */
+	struct pvvf_dev *pv;
+	u32 slot;
+	bool attached;			/* a VF's: it can be read back */
+};
+
+/* Under rcu_read_lock(). */
+static bool pvvf_cfg_target(struct pvvf_cfg_view *v, struct pvvf_cfg_target *t)
+{
+	struct pvvf_vf *vf = rcu_dereference(v->vf);
+
+	if (vf) {
+		t->order = &vf->order;
+		t->lock = &vf->lock;
+		t->pv = READ_ONCE(vf->pv);
+		t->slot = vf->slot;
+		t->attached = true;
+		return true;
+	}
+	t->pv = rcu_dereference(v->held_pv);
+	t->order = &v->held;
+	t->lock = &v->held_lock;
+	t->slot = v->held_slot;
+	t->attached = false;
+	return t->pv;
+}
+
 /* The registers as the guest reads them now.  Under rcu_read_lock(). */
-static void pvvf_cfg_regs(struct pvvf_cfg_view *v, struct pvvf_vf *vf,
+static void pvvf_cfg_regs(struct pvvf_cfg_view *v,
+			  const struct pvvf_cfg_target *t,
 			  struct pvvf_cap_regs *r)
 {
 	u32 latch = READ_ONCE(v->alloc_latch);
 	unsigned long flags;
 
-	if (vf) {
-		spin_lock_irqsave(&vf->lock, flags);
-		pvvf_cap_regs_of(&v->layout, &vf->order, latch, r);
-		spin_unlock_irqrestore(&vf->lock, flags);
+	if (t) {
+		spin_lock_irqsave(t->lock, flags);
+		pvvf_cap_regs_of(&v->layout, t->order, latch, r);
+		spin_unlock_irqrestore(t->lock, flags);
 		return;
 	}
-	/* Between a removal and the next attach: power-on values. */
+	/* No VF and none held: power-on values. */
 	memset(r, 0, sizeof(*r));
 	if (v->layout.pri) {
 		r->pri_status = PCI_PRI_STATUS_STOPPED | v->layout.pri_status_ro;
@@ -80,12 +120,12 @@ static void pvvf_cfg_regs(struct pvvf_cfg_view *v, struct pvvf_vf *vf,
  * read back here, since a read-back may have to tell consumers about a
  * revocation: the write is refused and the read-back scheduled.
  */
-static int pvvf_cfg_op(struct pvvf_cfg_view *v, struct pvvf_vf *vf,
-		       enum pvvf_op op, u32 arg)
+static int pvvf_cfg_op(struct pvvf_cfg_view *v,
+		       const struct pvvf_cfg_target *t, enum pvvf_op op, u32 arg)
 {
-	struct pvvf_dev *pv = READ_ONCE(vf->pv);
+	struct pvvf_dev *pv = t->pv;
 	struct pvvf_req req = {
-		.opcode = pvvf_cfg_opcode[op], .vf = vf->slot,
+		.opcode = pvvf_cfg_opcode[op], .vf = t->slot,
 		.args.value = arg,
 	};
 	unsigned long flags;
@@ -94,56 +134,126 @@ static int pvvf_cfg_op(struct pvvf_cfg_view *v, struct pvvf_vf *vf,
 
 	if (!pv)
 		return -ENODEV;
-	spin_lock_irqsave(&vf->lock, flags);
-	err = pvvf_order_begin(&vf->order, op, arg);
-	spin_unlock_irqrestore(&vf->lock, flags);
-	if (err == -ESTALE && v->resync)
-		v->resync(vf);
+	if (op == PVVF_OP_ATS_ENABLE || op == PVVF_OP_ATS_DISABLE) {
+		req.args.enable = op == PVVF_OP_ATS_ENABLE;
+		req.args.stu = arg;
+	}
+	spin_lock_irqsave(t->lock, flags);
+	err = pvvf_order_begin(t->order, op, arg);
+	spin_unlock_irqrestore(t->lock, flags);
+	if (err == -ESTALE && t->attached)
+		schedule_work(&v->resync_work);
 	if (err)
 		return err;
 	res = pvvf_req_submit_poll(&pv->pool, &req, PVVF_POLL_US);
-	spin_lock_irqsave(&vf->lock, flags);
-	err = pvvf_order_end(&vf->order, op, arg, res);
-	stale = vf->order.stale && !vf->order.gone;
-	spin_unlock_irqrestore(&vf->lock, flags);
-	if (stale && v->resync)
-		v->resync(vf);
+	spin_lock_irqsave(t->lock, flags);
+	err = pvvf_order_end(t->order, op, arg, res);
+	stale = t->order->stale && !t->order->gone;
+	spin_unlock_irqrestore(t->lock, flags);
+	if (stale && t->attached)
+		schedule_work(&v->resync_work);
 	return err;
+}
+
+static void pvvf_cfg_refused(struct pvvf_cfg_view *v, enum pvvf_op op,
+			     int err)
+{
+	pr_info_ratelimited("pvvf: %04x:%02x:%02x.%d: transparent: %s refused (%d)\n",
+			    pci_domain_nr(v->bus), v->bus->number,
+			    PCI_SLOT(v->devfn), PCI_FUNC(v->devfn),
+			    pvvf_order_op_name(op), err);
 }
 
 static void pvvf_cfg_write_caps(struct pvvf_cfg_view *v, int where, int size,
 				u32 val)
 {
-	struct pvvf_vf *vf = rcu_dereference(v->vf);
+	struct pvvf_cfg_target t;
 	struct pvvf_cap_write w;
 	struct pvvf_cap_regs r;
+	bool target;
 	unsigned int i;
 	int err;
 
-	pvvf_cfg_regs(v, vf, &r);
+	target = pvvf_cfg_target(v, &t);
+	pvvf_cfg_regs(v, target ? &t : NULL, &r);
 	pvvf_cap_decode_write(&v->layout, &r, where, size, val, &w);
 	if (w.set_alloc)
 		WRITE_ONCE(v->alloc_latch, w.alloc);
 	for (i = 0; i < w.nr_ops; i++) {
-		err = vf ? pvvf_cfg_op(v, vf, w.ops[i].op, w.ops[i].arg) :
-			   -ENODEV;
+		err = target ? pvvf_cfg_op(v, &t, w.ops[i].op, w.ops[i].arg) :
+			       -ENODEV;
 		if (err) {
-			pr_info_ratelimited("pvvf: %04x:%02x:%02x.%d: transparent: %s refused (%d)\n",
-					    pci_domain_nr(v->cb->bus),
-					    v->cb->bus->number,
-					    PCI_SLOT(v->devfn),
-					    PCI_FUNC(v->devfn),
-					    pvvf_order_op_name(w.ops[i].op),
-					    err);
+			pvvf_cfg_refused(v, w.ops[i].op, err);
 			break;
 		}
 	}
+}
+
+/* pvvf_ats_enable() or _disable() writing: they tell the host themselves. */
+static bool pvvf_cfg_api_ats(const struct pvvf_cfg_target *t)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(t->lock, flags);
+	ret = t->order->inflight == PVVF_OP_ATS_ENABLE ||
+	      t->order->inflight == PVVF_OP_ATS_DISABLE;
+	spin_unlock_irqrestore(t->lock, flags);
+	return ret;
+}
+
+/*
+ * The host hears of the VF's ATS Enable around the write that changes it
+ * (docs/spec.md 6.7.1): ATS_SET(1) before setting it, and a refusal leaves
+ * it clear; ATS_SET(0) after clearing it.  A disable is never refused: if
+ * the ordering rules would (PRI still enabled), or the state is unknown,
+ * the host is told anyway and the state read back.
+ */
+static int pvvf_cfg_write_ats(struct pvvf_cfg_bus *cb, struct pvvf_cfg_view *v,
+			      unsigned int devfn, int where, int size, u32 val)
+{
+	struct pvvf_req req = { .opcode = VIRTIO_PVVF_OP_ATS_SET };
+	struct pci_bus *bus = cb->bus;
+	struct pvvf_cfg_target t;
+	struct pvvf_cap_write w;
+	unsigned long flags;
+	int ret, err;
+	u32 real;
+
+	ret = cb->orig->read(bus, devfn, where & ~3, 4, &real);
+	if (ret != PCIBIOS_SUCCESSFUL)
+		return ret;
+	pvvf_cap_decode_ats(&v->layout, real, where, size, val, &w);
+	if (!w.nr_ops || !pvvf_cfg_target(v, &t) || pvvf_cfg_api_ats(&t))
+		return cb->orig->write(bus, devfn, where, size, val);
+	if (w.ops[0].op == PVVF_OP_ATS_ENABLE) {
+		err = pvvf_cfg_op(v, &t, PVVF_OP_ATS_ENABLE, w.ops[0].arg);
+		if (!err)
+			return cb->orig->write(bus, devfn, where, size, val);
+		pvvf_cfg_refused(v, PVVF_OP_ATS_ENABLE, err);
+		return PCIBIOS_SUCCESSFUL;
+	}
+	ret = cb->orig->write(bus, devfn, where, size, val);
+	err = pvvf_cfg_op(v, &t, PVVF_OP_ATS_DISABLE, 0);
+	if (err && err != -EALREADY && err != -ENODEV) {
+		spin_lock_irqsave(t.lock, flags);
+		t.order->stale = true;
+		t.order->gen++;
+		spin_unlock_irqrestore(t.lock, flags);
+		req.vf = t.slot;
+		if (t.pv)
+			pvvf_req_submit_poll(&t.pv->pool, &req, PVVF_POLL_US);
+		if (t.attached)
+			schedule_work(&v->resync_work);
+	}
+	return ret;
 }
 
 static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 			 int size, u32 *val)
 {
 	struct pvvf_cfg_view *v = NULL;
+	struct pvvf_cfg_target t;
 	struct pvvf_cfg_bus *cb;
 	struct pvvf_cap_regs r;
 	u32 real;
@@ -158,7 +268,7 @@ static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 	if (devfn < ARRAY_SIZE(cb->views))
 		v = rcu_dereference(cb->views[devfn]);
 	if (v && pvvf_cap_in_range(&v->layout, where, size)) {
-		pvvf_cfg_regs(v, rcu_dereference(v->vf), &r);
+		pvvf_cfg_regs(v, pvvf_cfg_target(v, &t) ? &t : NULL, &r);
 		*val = pvvf_cap_read(&v->layout, &r, where, size);
 		ret = PCIBIOS_SUCCESSFUL;
 	} else if (v && pvvf_cap_in_link(&v->layout, where, size)) {
@@ -191,6 +301,8 @@ static int pvvf_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 		v = rcu_dereference(cb->views[devfn]);
 	if (v && pvvf_cap_in_range(&v->layout, where, size))
 		pvvf_cfg_write_caps(v, where, size, val);
+	else if (v && pvvf_cap_in_ats_ctrl(&v->layout, where, size))
+		ret = pvvf_cfg_write_ats(cb, v, devfn, where, size, val);
 	else
 		ret = cb->orig->write(bus, devfn, where, size, val);
 	rcu_read_unlock();
@@ -304,8 +416,9 @@ static void pvvf_cfg_unwrap(struct pvvf_cfg_bus *cb)
  * @bus: its bus, wrapped on its first view
  * @devfn: its devfn
  * @l: from pvvf_cfg_layout()
- * @resync: called (in any context) when a write finds the VF's state
- *          unknown; may be NULL
+ * @resync: work run when a write found the linked VF's state unknown, to
+ *          read it back; it is cancelled (and waited for) when the view is
+ *          unlinked, so it may use the VF it finds linked
  *
  * From now on every config access of (@bus, @devfn) sees them, including
  * the PCI core's enumeration of a function added there later.
@@ -316,7 +429,7 @@ static void pvvf_cfg_unwrap(struct pvvf_cfg_bus *cb)
  */
 struct pvvf_cfg_view *pvvf_cfg_add(struct pci_bus *bus, unsigned int devfn,
 				   const struct pvvf_cap_layout *l,
-				   pvvf_cfg_resync_fn resync)
+				   work_func_t resync)
 {
 	struct pvvf_cfg_view *v;
 	struct pvvf_cfg_bus *cb;
@@ -329,7 +442,8 @@ struct pvvf_cfg_view *pvvf_cfg_add(struct pci_bus *bus, unsigned int devfn,
 	v->layout = *l;
 	v->bus = bus;
 	v->devfn = devfn;
-	v->resync = resync;
+	INIT_WORK(&v->resync_work, resync);
+	spin_lock_init(&v->held_lock);
 	mutex_lock(&pvvf_cfg_lock);
 	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
 	if (cb && rcu_access_pointer(cb->views[devfn])) {
@@ -362,6 +476,7 @@ void pvvf_cfg_remove(struct pvvf_cfg_view *v)
 {
 	struct pvvf_cfg_bus *cb = v->cb;
 
+	cancel_work_sync(&v->resync_work);
 	mutex_lock(&pvvf_cfg_lock);
 	WARN_ON(rcu_access_pointer(v->vf));
 	RCU_INIT_POINTER(cb->views[v->devfn], NULL);
@@ -402,6 +517,7 @@ void pvvf_cfg_link(struct pvvf_cfg_view *v, struct pvvf_vf *vf)
 {
 	mutex_lock(&pvvf_cfg_lock);
 	rcu_assign_pointer(v->vf, vf);
+	RCU_INIT_POINTER(v->held_pv, NULL);
 	v->reenumerating = false;
 	mutex_unlock(&pvvf_cfg_lock);
 }
@@ -410,16 +526,49 @@ void pvvf_cfg_link(struct pvvf_cfg_view *v, struct pvvf_vf *vf)
  * pvvf_cfg_unlink() - detach a view from its VF
  * @v: the view
  *
- * Returns once no accessor uses the VF (or its device) any more.
+ * Returns once no accessor and no resync work uses the VF (or its device)
+ * any more.
  *
- * Context: process context; waits for an RCU grace period.
+ * Context: process context; waits for an RCU grace period and the work.
  */
 void pvvf_cfg_unlink(struct pvvf_cfg_view *v)
 {
 	mutex_lock(&pvvf_cfg_lock);
 	RCU_INIT_POINTER(v->vf, NULL);
+	RCU_INIT_POINTER(v->held_pv, NULL);
 	mutex_unlock(&pvvf_cfg_lock);
 	synchronize_rcu();
+	cancel_work_sync(&v->resync_work);
+}
+
+/**
+ * pvvf_cfg_hold() - detach a view from its VF, keeping the VF's state
+ * @v: the view, of a function pvvf is re-enumerating
+ * @vf: its VF, being detached; its device stays
+ *
+ * Until pvvf_cfg_link() attaches the new function's VF, the registers show
+ * and change a copy of @vf's state, with @vf's slot and device: the IOMMU
+ * probes the new function, and may enable PASID, before the VF is attached
+ * again; its first GET_STATE then picks up what the host accepted.
+ * pvvf_cfg_unlink() (the device going) ends it too.
+ *
+ * Context: process context; as pvvf_cfg_unlink().
+ */
+void pvvf_cfg_hold(struct pvvf_cfg_view *v, struct pvvf_vf *vf)
+{
+	mutex_lock(&pvvf_cfg_lock);
+	spin_lock_irq(&v->held_lock);
+	spin_lock(&vf->lock);
+	v->held = vf->order;
+	spin_unlock(&vf->lock);
+	v->held.inflight = PVVF_OP_NONE;
+	v->held_slot = vf->slot;
+	spin_unlock_irq(&v->held_lock);
+	rcu_assign_pointer(v->held_pv, vf->pv);
+	RCU_INIT_POINTER(v->vf, NULL);
+	mutex_unlock(&pvvf_cfg_lock);
+	synchronize_rcu();
+	cancel_work_sync(&v->resync_work);
 }
 
 /**
@@ -461,6 +610,31 @@ bool pvvf_cfg_reenumerating(struct pvvf_cfg_view *v)
 
 	mutex_lock(&pvvf_cfg_lock);
 	ret = v->reenumerating;
+	mutex_unlock(&pvvf_cfg_lock);
+	return ret;
+}
+
+/**
+ * pvvf_cfg_reenumerated_pasid() - is this a function pvvf re-enumerates,
+ * with a synthesized PASID capability?
+ * @bus: its bus
+ * @devfn: its devfn
+ *
+ * Context: process context.
+ * Return: true if so.
+ */
+bool pvvf_cfg_reenumerated_pasid(struct pci_bus *bus, unsigned int devfn)
+{
+	struct pvvf_cfg_view *v = NULL;
+	struct pvvf_cfg_bus *cb;
+	bool ret;
+
+	mutex_lock(&pvvf_cfg_lock);
+	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
+	if (cb && devfn < ARRAY_SIZE(cb->views))
+		v = rcu_dereference_protected(cb->views[devfn],
+					      lockdep_is_held(&pvvf_cfg_lock));
+	ret = v && v->reenumerating && v->layout.pasid;
 	mutex_unlock(&pvvf_cfg_lock);
 	return ret;
 }

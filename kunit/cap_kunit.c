@@ -183,12 +183,47 @@ static void test_regs_of(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvvf_cap_read(&l, &r, OFF + 5, 1), 0x14);
 }
 
+/* The VF's own ATS capability at 0x100: its Control word is at 0x106. */
+static void test_ats_decode(struct kunit *test)
+{
+	struct pvvf_cap_layout l;
+	struct pvvf_cap_write w;
+	u32 off = 0x20 << 16 | 0x20;	/* disabled: Capability 0x20 */
+	u32 on = (PCI_ATS_CTRL_ENABLE | 3) << 16 | 0x20;
+
+	layout(test, &l, true, true);
+	KUNIT_EXPECT_EQ(test, l.ats, 0x100);
+	KUNIT_EXPECT_TRUE(test, pvvf_cap_in_ats_ctrl(&l, 0x106, 2));
+	KUNIT_EXPECT_TRUE(test, pvvf_cap_in_ats_ctrl(&l, 0x104, 4));
+	KUNIT_EXPECT_TRUE(test, pvvf_cap_in_ats_ctrl(&l, 0x107, 1));
+	KUNIT_EXPECT_FALSE(test, pvvf_cap_in_ats_ctrl(&l, 0x104, 2));
+	KUNIT_EXPECT_FALSE(test, pvvf_cap_in_ats_ctrl(&l, 0x100, 4));
+
+	pvvf_cap_decode_ats(&l, off, 0x106, 2, PCI_ATS_CTRL_ENABLE | 5, &w);
+	KUNIT_ASSERT_EQ(test, w.nr_ops, 1);
+	KUNIT_EXPECT_EQ(test, w.ops[0].op, PVVF_OP_ATS_ENABLE);
+	KUNIT_EXPECT_EQ(test, w.ops[0].arg, 5);
+	/* The high byte alone: Enable with the STU already there. */
+	pvvf_cap_decode_ats(&l, off | 2 << 16, 0x107, 1, 0x80, &w);
+	KUNIT_ASSERT_EQ(test, w.nr_ops, 1);
+	KUNIT_EXPECT_EQ(test, w.ops[0].arg, 2);
+	pvvf_cap_decode_ats(&l, on, 0x104, 4, 0x20, &w);
+	KUNIT_ASSERT_EQ(test, w.nr_ops, 1);
+	KUNIT_EXPECT_EQ(test, w.ops[0].op, PVVF_OP_ATS_DISABLE);
+	/* Enable unchanged: nothing to tell. */
+	pvvf_cap_decode_ats(&l, on, 0x106, 2, PCI_ATS_CTRL_ENABLE, &w);
+	KUNIT_EXPECT_EQ(test, w.nr_ops, 0);
+	pvvf_cap_decode_ats(&l, on, 0x106, 1, 0, &w);
+	KUNIT_EXPECT_EQ(test, w.nr_ops, 0);
+}
+
 static struct kunit_case pvvf_cap_cases[] = {
 	KUNIT_CASE(test_pri_only),
 	KUNIT_CASE(test_none_offered),
 	KUNIT_CASE(test_link_passthrough),
 	KUNIT_CASE_PARAM(test_write, write_gen_params),
 	KUNIT_CASE(test_regs_of),
+	KUNIT_CASE(test_ats_decode),
 	{}
 };
 

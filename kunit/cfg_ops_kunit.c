@@ -23,7 +23,7 @@
 struct fake_req {
 	u16 opcode;
 	u32 vf;
-	u32 value;		/* PASID features or PRI allocation */
+	u32 value;		/* PASID features, PRI allocation, ATS enable|stu<<8 */
 };
 
 struct fake {
@@ -111,6 +111,9 @@ static int ring_add(void *ctx, void *token, void *out, unsigned int out_len,
 	if (out_len == sizeof(struct virtio_pvvf_req_pasid_enable) &&
 	    r->opcode == VIRTIO_PVVF_OP_PASID_ENABLE)
 		r->value = ((u8 *)out)[16];
+	if (out_len == sizeof(struct virtio_pvvf_req_ats_set) &&
+	    r->opcode == VIRTIO_PVVF_OP_ATS_SET)
+		r->value = ((u8 *)out)[16] | ((u8 *)out)[17] << 8;
 	if (out_len == sizeof(struct virtio_pvvf_req_pri_enable) &&
 	    r->opcode == VIRTIO_PVVF_OP_PRI_ENABLE)
 		r->value = le32_at((u8 *)out + 16);
@@ -148,9 +151,17 @@ static const struct pvvf_xport_ops ring_ops = {
 	.notify = ring_notify,
 };
 
-static void fake_resync(struct pvvf_vf *vf)
+static void fake_resync(struct work_struct *work)
 {
 	the_fake->resyncs++;
+}
+
+/* Resyncs run from a work item: count those scheduled so far. */
+static unsigned int resyncs(void)
+{
+	if (the_fake->view)
+		flush_work(&the_fake->view->resync_work);
+	return the_fake->resyncs;
 }
 
 static void put_dword(u8 *cfg, int where, u32 val)
@@ -241,6 +252,7 @@ static void fake_enumerate(struct pci_dev *pdev)
 {
 	u16 status;
 
+	pdev->ats_cap = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_ATS);
 	pdev->pasid_cap = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_PASID);
 	pdev->pri_cap = pci_find_ext_capability(pdev, PCI_EXT_CAP_ID_PRI);
 	if (pdev->pri_cap) {
@@ -487,7 +499,7 @@ static void test_stale_refused(struct kunit *test)
 	pci_write_config_word(&the_fake->pdev, CAP_OFF + PCI_PASID_CTRL,
 			      PCI_PASID_CTRL_ENABLE);
 	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 0);
-	KUNIT_EXPECT_EQ(test, the_fake->resyncs, 1);
+	KUNIT_EXPECT_EQ(test, resyncs(), 1);
 	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + PCI_PASID_CTRL), 0);
 }
 
@@ -526,6 +538,79 @@ static void test_passthrough_and_unwrap(struct kunit *test)
 						      PCI_EXT_CAP_ID_PASID), 0);
 }
 
+/* ---- the VF's own ATS: the host hears of its Enable ---- */
+
+static u16 real_ats_ctrl(void)
+{
+	return le32_at(the_fake->cfg[0] + 0x104) >> 16;
+}
+
+static void test_ats_reported(struct kunit *test)
+{
+	struct pci_dev *pdev = &the_fake->pdev;
+
+	fake_attach(test);
+	KUNIT_ASSERT_EQ(test, pci_enable_ats(pdev, 12), 0);
+	KUNIT_ASSERT_EQ(test, the_fake->nr_reqs, 1);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[0].opcode, VIRTIO_PVVF_OP_ATS_SET);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[0].value, 1);	/* on, STU 0 */
+	KUNIT_EXPECT_EQ(test, real_ats_ctrl(), PCI_ATS_CTRL_ENABLE);
+	KUNIT_EXPECT_TRUE(test, the_fake->vf.order.ats);
+
+	/* PASID Enable never changes under ATS: nothing is sent. */
+	pci_enable_pasid(pdev, 0);
+	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 1);
+	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + PCI_PASID_CTRL), 0);
+	pdev->pasid_enabled = 0;
+
+	pci_disable_ats(pdev);
+	KUNIT_ASSERT_EQ(test, the_fake->nr_reqs, 2);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[1].opcode, VIRTIO_PVVF_OP_ATS_SET);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[1].value, 0);
+	KUNIT_EXPECT_EQ(test, real_ats_ctrl(), 0);
+	KUNIT_EXPECT_FALSE(test, the_fake->vf.order.ats);
+}
+
+/* Refused: the Enable is not written. */
+static void test_ats_refused(struct kunit *test)
+{
+	fake_attach(test);
+	the_fake->status = VIRTIO_PVVF_S_EINVAL;
+	pci_enable_ats(&the_fake->pdev, 12);
+	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 1);
+	KUNIT_EXPECT_EQ(test, real_ats_ctrl(), 0);
+	KUNIT_EXPECT_FALSE(test, the_fake->vf.order.ats);
+}
+
+/* A disable the ordering rules would refuse is done and told anyway. */
+static void test_ats_disable_forced(struct kunit *test)
+{
+	struct pci_dev *pdev = &the_fake->pdev;
+
+	fake_attach(test);
+	KUNIT_ASSERT_EQ(test, pci_enable_ats(pdev, 12), 0);
+	KUNIT_ASSERT_EQ(test, pci_enable_pri(pdev, 4), 0);
+	KUNIT_ASSERT_EQ(test, the_fake->nr_reqs, 2);
+	pci_disable_ats(pdev);
+	KUNIT_EXPECT_EQ(test, real_ats_ctrl(), 0);
+	KUNIT_ASSERT_EQ(test, the_fake->nr_reqs, 3);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[2].opcode, VIRTIO_PVVF_OP_ATS_SET);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[2].value, 0);
+	KUNIT_EXPECT_TRUE(test, the_fake->vf.order.stale);
+	KUNIT_EXPECT_EQ(test, resyncs(), 1);
+}
+
+/* pvvf_ats_enable() reports ATS itself: its own write passes through. */
+static void test_ats_api_passthrough(struct kunit *test)
+{
+	fake_attach(test);
+	the_fake->vf.order.inflight = PVVF_OP_ATS_ENABLE;
+	KUNIT_EXPECT_EQ(test, pci_enable_ats(&the_fake->pdev, 12), 0);
+	the_fake->vf.order.inflight = PVVF_OP_NONE;
+	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 0);
+	KUNIT_EXPECT_EQ(test, real_ats_ctrl(), PCI_ATS_CTRL_ENABLE);
+}
+
 /* A view pvvf re-enumerates survives until the function is found again. */
 static void test_reenumerating(struct kunit *test)
 {
@@ -538,6 +623,60 @@ static void test_reenumerating(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, pvvf_cfg_reenumerating(the_fake->view));
 	pvvf_cfg_link(the_fake->view, &the_fake->vf);
 	KUNIT_EXPECT_FALSE(test, pvvf_cfg_reenumerating(the_fake->view));
+}
+
+/*
+ * Re-enumeration: the old VF is held (its state carried), the new function
+ * sees the capabilities, and its IOMMU's PASID enable reaches the host
+ * before the VF is attached again; attaching it ends the carry-over.
+ */
+static void test_hold_across_reenumeration(struct kunit *test)
+{
+	struct pci_dev *pdev = &the_fake->pdev;
+	struct pvvf_vf *nvf = kunit_kzalloc(test, sizeof(*nvf), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, nvf);
+	fake_attach(test);
+	KUNIT_EXPECT_FALSE(test, pvvf_cfg_reenumerated_pasid(&the_fake->bus,
+							     VF_DEVFN));
+	KUNIT_ASSERT_TRUE(test, pvvf_cfg_set_reenumerating(&the_fake->bus,
+							   VF_DEVFN));
+	KUNIT_EXPECT_TRUE(test, pvvf_cfg_reenumerated_pasid(&the_fake->bus,
+							    VF_DEVFN));
+	pvvf_cfg_hold(the_fake->view, &the_fake->vf);
+	/* The detach that follows: the old VF is gone. */
+	the_fake->vf.order.gone = true;
+	the_fake->vf.pv = NULL;
+
+	/* The new pci_dev, enumerated. */
+	pdev->pasid_cap = 0;
+	pdev->pri_cap = 0;
+	fake_enumerate(pdev);
+	KUNIT_EXPECT_EQ(test, pdev->pasid_cap, CAP_OFF);
+	KUNIT_ASSERT_EQ(test, pci_enable_pasid(pdev, PCI_PASID_CAP_EXEC), 0);
+	KUNIT_ASSERT_EQ(test, the_fake->nr_reqs, 1);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[0].opcode,
+			VIRTIO_PVVF_OP_PASID_ENABLE);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[0].vf, SLOT);
+	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + PCI_PASID_CTRL),
+			PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_EXEC);
+
+	/* The new VF: its state is unknown until its first GET_STATE. */
+	kref_init(&nvf->ref);
+	nvf->pdev = pdev;
+	nvf->slot = SLOT;
+	nvf->pv = &the_fake->pv;
+	spin_lock_init(&nvf->lock);
+	pvvf_order_init(&nvf->order, &fake_caps);
+	nvf->order.stale = true;
+	pvvf_cfg_link(the_fake->view, nvf);
+	KUNIT_EXPECT_FALSE(test, pvvf_cfg_reenumerating(the_fake->view));
+	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + PCI_PASID_CTRL), 0);
+	/* Unknown: a write is refused and a read-back scheduled. */
+	pci_write_config_word(pdev, CAP_OFF + 8 + PCI_PRI_CTRL,
+			      PCI_PRI_CTRL_RESET);
+	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 1);
+	KUNIT_EXPECT_EQ(test, resyncs(), 1);
 }
 
 static struct kunit_case pvvf_cfg_ops_cases[] = {
@@ -555,6 +694,11 @@ static struct kunit_case pvvf_cfg_ops_cases[] = {
 	KUNIT_CASE(test_unlinked),
 	KUNIT_CASE(test_passthrough_and_unwrap),
 	KUNIT_CASE(test_reenumerating),
+	KUNIT_CASE(test_ats_reported),
+	KUNIT_CASE(test_ats_refused),
+	KUNIT_CASE(test_ats_disable_forced),
+	KUNIT_CASE(test_ats_api_passthrough),
+	KUNIT_CASE(test_hold_across_reenumeration),
 	{}
 };
 
