@@ -38,6 +38,7 @@ struct pci_dev;
 struct virtio_device;
 struct virtqueue;
 struct pvvf_dev;
+struct pvvf_cfg_view;
 
 #define PVVF_REQ_POOL_MAX	64	/* request slots per device */
 #define PVVF_EVT_BUFS_MAX	64	/* eventq buffers per device */
@@ -61,6 +62,7 @@ struct pvvf_vf {
 	unsigned long notices;		/* BIT(enum pvvf_event_type) */
 	bool notifying;			/* a thread is delivering @notices */
 	struct list_head notice_node;	/* in a batch, with a reference */
+	u16 cap_offset;			/* synthesized capabilities, 0: none */
 };
 
 /* One VF slot of a device, as the last GET_VF described it. */
@@ -70,6 +72,8 @@ struct pvvf_slot {
 	bool pf_gone;			/* its PF was removed: not before a reset */
 	struct pvvf_vf_desc desc;
 	struct pvvf_vf *vf;		/* attached VF, or NULL */
+	struct pvvf_cfg_view *view;	/* transparent mode's, or NULL */
+	bool tp_said;			/* why it has none: logged */
 };
 
 /* Freed after remove() and the last attach work: see pvvf_dev_put(). */
@@ -137,6 +141,12 @@ void pvvf_notify(enum pvvf_event_type type, struct pci_dev *pdev);
 void pvvf_notice_add(struct list_head *batch, struct pvvf_vf *vf,
 		     unsigned long notices);
 void pvvf_notice_flush(struct list_head *batch);
+
+/* transparent.c */
+void pvvf_tp_attach(struct pvvf_dev *pv, struct pvvf_vf *vf);
+void pvvf_tp_detach(struct pvvf_dev *pv, struct pvvf_vf *vf);
+void pvvf_tp_drop(struct pvvf_dev *pv, u32 slot);
+void pvvf_tp_added(struct pci_dev *pdev);
 
 /* sysfs.c */
 extern const struct attribute_group pvvf_vf_group;

@@ -39,6 +39,21 @@ PVVF_ATTR(pri_alloc, "%u", i.pri_alloc);
 PVVF_ATTR(pri_revoked, "%d", i.pri_revoked);
 PVVF_ATTR(stopped, "%d", i.pri_stopped);
 
+/* Where transparent mode presents PASID and PRI (0x0: it does not). */
+static ssize_t cap_offset_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct pvvf_vf *vf = pvvf_vf_get(to_pci_dev(dev));
+	u16 off;
+
+	if (!vf)
+		return -ENODEV;
+	off = READ_ONCE(vf->cap_offset);
+	pvvf_vf_put(vf);
+	return sysfs_emit(buf, "%#x\n", off);
+}
+static DEVICE_ATTR_RO(cap_offset);
+
 static struct attribute *pvvf_vf_attrs[] = {
 	&dev_attr_pf_id.attr,
 	&dev_attr_vf_index.attr,
@@ -53,6 +68,7 @@ static struct attribute *pvvf_vf_attrs[] = {
 	&dev_attr_pri_alloc.attr,
 	&dev_attr_pri_revoked.attr,
 	&dev_attr_stopped.attr,
+	&dev_attr_cap_offset.attr,
 	NULL
 };
 

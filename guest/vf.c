@@ -172,6 +172,7 @@ static int pvvf_vf_attach(struct pvvf_dev *pv, u32 slot, struct pci_dev *pdev,
 	pv->slots[slot].vf = vf;
 	pci_info(pdev, "pvvf: VF %u of PF %#llx (slot %u)\n",
 		 vf->desc.vf_index, vf->desc.pf_id, slot);
+	pvvf_tp_attach(pv, vf);
 	pvvf_vf_uevent(vf, "attached");
 	pvvf_notice_add(batch, vf, BIT(PVVF_EVENT_ATTACHED));
 	return 0;
@@ -188,6 +189,8 @@ static void pvvf_vf_detach(struct pvvf_dev *pv, u32 slot, const char *why,
 {
 	struct pvvf_vf *vf = pv->slots[slot].vf;
 
+	/* No config accessor may still use the VF once it is detached. */
+	pvvf_tp_detach(pv, vf);
 	pv->slots[slot].vf = NULL;
 	xa_erase(&pvvf_vfs, (unsigned long)vf->pdev);
 	/* Wait for an operation in flight; later ones see no device. */
@@ -217,6 +220,7 @@ void pvvf_vf_detach_all(struct pvvf_dev *pv)
 		if (pv->slots[slot].vf)
 			pvvf_vf_detach(pv, slot, "pvvf device removed",
 				       &batch);
+		pvvf_tp_drop(pv, slot);
 	}
 	mutex_unlock(&pv->table_lock);
 	pvvf_notice_flush(&batch);
@@ -524,6 +528,7 @@ static int pvvf_scan_slot(struct pvvf_dev *pv, u32 slot,
 	if (err == -ENODEV) {
 		if (s->vf)
 			pvvf_vf_detach(pv, slot, "slot emptied", batch);
+		pvvf_tp_drop(pv, slot);
 		s->valid = false;
 		return 0;
 	}
@@ -538,6 +543,7 @@ static int pvvf_scan_slot(struct pvvf_dev *pv, u32 slot,
 		/* docs/spec.md 6.4.3: log the refusal, leave it unattached. */
 		if (s->vf)
 			pvvf_vf_detach(pv, slot, "descriptor refused", batch);
+		pvvf_tp_drop(pv, slot);
 		if (!s->refused)
 			dev_warn(&pv->vdev->dev, "slot %u: descriptor refused (%d)\n",
 				 slot, err);
@@ -551,6 +557,7 @@ static int pvvf_scan_slot(struct pvvf_dev *pv, u32 slot,
 			dev_err(&pv->vdev->dev, "slot %u reused for another VF; refused\n",
 				slot);
 		pvvf_vf_detach(pv, slot, "slot changed", batch);
+		pvvf_tp_drop(pv, slot);
 		s->refused = !pv->allow_reuse;
 	} else if (s->vf) {
 		pvvf_vf_update_desc(pv, s->vf, &desc);
@@ -581,6 +588,7 @@ static int pvvf_scan_sync(struct pvvf_dev *pv, u32 slot,
 		/* GET_STATE: the slot is empty or its PF is gone. */
 		pvvf_notice_add(batch, vf, BIT(PVVF_EVENT_PF_REMOVED));
 		pvvf_vf_detach(pv, slot, "PF gone", batch);
+		pvvf_tp_drop(pv, slot);
 		pv->slots[slot].pf_gone = true;
 	}
 	return 0;
@@ -626,6 +634,7 @@ static void pvvf_scan_config(struct pvvf_dev *pv, struct list_head *batch)
 	for (slot = num; slot < pv->num_vfs; slot++) {
 		if (pv->slots[slot].vf)
 			pvvf_vf_detach(pv, slot, "slot out of range", batch);
+		pvvf_tp_drop(pv, slot);
 		memset(&pv->slots[slot], 0, sizeof(pv->slots[slot]));
 	}
 	WRITE_ONCE(pv->num_vfs, num);
@@ -784,6 +793,7 @@ void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt)
 		mutex_lock(&pv->table_lock);
 		if (evt->vf < pv->num_vfs && pv->slots[evt->vf].vf == vf) {
 			pvvf_vf_detach(pv, evt->vf, "PF removed", &batch);
+			pvvf_tp_drop(pv, evt->vf);
 			pv->slots[evt->vf].pf_gone = true;
 		}
 		mutex_unlock(&pv->table_lock);
@@ -837,15 +847,23 @@ static void pvvf_bus_del(struct pci_dev *pdev)
 static int pvvf_bus_notify(struct notifier_block *nb, unsigned long action,
 			   void *data)
 {
-	if (action == BUS_NOTIFY_ADD_DEVICE)
+	if (action == BUS_NOTIFY_ADD_DEVICE) {
+		pvvf_tp_added(to_pci_dev(data));
 		pvvf_bus_add();
-	else if (action == BUS_NOTIFY_DEL_DEVICE)
+	} else if (action == BUS_NOTIFY_DEL_DEVICE) {
 		pvvf_bus_del(to_pci_dev(data));
+	}
 	return NOTIFY_DONE;
 }
 
+/*
+ * Before the DMAR (1) and IOMMU core (0) notifiers: a function pvvf is
+ * re-enumerating is made ready for PASID (pvvf_tp_added()) before the
+ * IOMMU probes it, and a VF is detached before the IOMMU releases it.
+ */
 static struct notifier_block pvvf_bus_nb = {
 	.notifier_call = pvvf_bus_notify,
+	.priority = 10,
 };
 
 int pvvf_vf_bus_register(void)
