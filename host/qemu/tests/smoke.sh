@@ -9,49 +9,36 @@
 #
 # Usage: smoke.sh [PVVFD]   (default: host/build/pvvfd/pvvfd)
 # Needs scripts/build-qemu.sh to have run.  Keeps its files in a temporary
-# directory, printed at the end if the test fails.
-set -euo pipefail
+# directory, printed at the end if the test fails (E2E_KEEP=1: always).
+set -uo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
-. "$top/scripts/lib.sh"
+. "$top/tests/e2e/lib.sh"
 
-pvvfd=${1:-$top/host/build/pvvfd/pvvfd}
-[ -x "$pvvfd" ] || die "smoke: no pvvfd at $pvvfd (make -C host)"
-env=$(bash "$top/scripts/build-qemu.sh" --print-env) || die "smoke: run scripts/build-qemu.sh first"
-eval "$env"
-kernel=$(ls "$PVVF_CACHE"/kernels/6.12*/vmlinuz 2>/dev/null | head -n1)
-[ -n "$kernel" ] || die "smoke: no 6.12 guest kernel in $PVVF_CACHE/kernels (make deps)"
-
-tmp=$(mktemp -d)
-pid=
-finish() {
-	[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
-	[ -z "$pid" ] || wait "$pid" 2>/dev/null || true
-}
-trap finish EXIT
-
-bash "$top/scripts/initramfs.sh" -s "$top/host/qemu/tests/smoke-guest.sh" "$tmp/initrd.gz"
-
-# The stand-in VF: virtio-rng-pci (modern: 1af4:1044) in the root port at
-# 00:1c.0, so the guest sees it at 0000:00:1c.0/00.0.
-"$pvvfd" --pf sim:id=pf0,vfs=8 \
-	--guest "name=a,socket=$tmp/a.sock,vf=pf0:0@0000:00:1c.0/00.0+id=1af4:1044" \
-	--control "$tmp/ctl" --log "$tmp/journal" &
-pid=$!
-for _ in $(seq 100); do [ -S "$tmp/a.sock" ] && break; sleep 0.05; done
-[ -S "$tmp/a.sock" ] || die "smoke: pvvfd did not come up"
-
-log "smoke: booting $kernel under TCG (console: $tmp/console.log)"
-timeout 300 "$QEMU" -L "$SEABIOS_DIR" -L "$QEMU_PC_BIOS" \
-	-machine q35 -m 512M -nodefaults \
-	-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
-	-display none -serial "file:$tmp/console.log" -nic none -no-reboot \
-	-chardev "socket,id=pvvf0,path=$tmp/a.sock" \
-	-device vhost-user-pvvf-pci,chardev=pvvf0 \
-	-device pcie-root-port,id=rp1,chassis=1,bus=pcie.0,addr=1c.0 \
-	-device virtio-rng-pci,bus=rp1,disable-legacy=on,ats=on \
-	-kernel "$kernel" -initrd "$tmp/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet" >"$tmp/qemu.log" 2>&1 ||
-	{ cat "$tmp/qemu.log" >&2; die "smoke: QEMU failed (files in $tmp)"; }
+# The end-to-end suite's machinery (tests/e2e/lib.sh): its pvvfd command
+# line with guest a alone, and its QEMU command line with this initramfs.
+E2E_PVVFD=${1:-$top/host/build/pvvfd/pvvfd}
+E2E_GUESTS=(a)
+E2E_KCMDLINE=quiet
+e2e_init
+bash "$top/scripts/initramfs.sh" -s "$top/host/qemu/tests/smoke-guest.sh" \
+	"$E2E_DIR/initrd-smoke.gz" || die "smoke: initramfs failed"
+E2E_INITRD[a]=$E2E_DIR/initrd-smoke.gz
+e2e_pvvfd
+log "smoke: booting ${E2E_KVER[a]} under TCG"
+e2e_boot a
+# The initramfs powers the guest off once its script ran.
+for _ in $(seq 3000); do kill -0 "${E2E_QPID[a]}" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "${E2E_QPID[a]}" 2>/dev/null; then
+	e2e_kill a
+	E2E_KEEP=1
+	die "smoke: the guest did not power off within 300 s (files in $E2E_DIR)"
+fi
+wait "${E2E_QPID[a]}"
+rc=$?
+E2E_QPID[a]=
+tmp=$E2E_DIR
+[ $rc -eq 0 ] || { cat "$tmp/a.qemu.log" >&2; E2E_KEEP=1; die "smoke: QEMU failed (files in $tmp)"; }
+cp "$tmp/a.console" "$tmp/console.log"
 
 tr -d '\r' <"$tmp/console.log" >"$tmp/console.txt"
 grep -E '^(smoke|initramfs):' "$tmp/console.txt" || true
@@ -70,17 +57,15 @@ check "stand-in VF behind the root port" "$tmp/console.txt" '^smoke: standin=000
 check "guest test script passed" "$tmp/console.txt" '^initramfs: test.sh exit 0'
 check "pvvfd saw the frontend connect" "$tmp/journal" 'conn guest=a event=connect'
 check "pvvfd saw it go away" "$tmp/journal" 'conn guest=a event=disconnect reason='
-python_ctl="/usr/bin/python3 $top/host/pvvfd/tests/ctl.py"
-$python_ctl "$tmp/ctl" dump >"$tmp/dump"
+ctl dump >"$tmp/dump"
 check "guest link is down again after QEMU quit" "$tmp/dump" '^guest name=a .*link=down driver=down'
-kill -TERM "$pid"
-wait "$pid" && echo "ok - pvvfd exits 0 on SIGTERM" || { echo "not ok - pvvfd exit status"; fail=1; }
-pid=
+kill -TERM "$E2E_PID"
+wait "$E2E_PID" && echo "ok - pvvfd exits 0 on SIGTERM" || { echo "not ok - pvvfd exit status"; fail=1; }
+E2E_PID=
 check "pvvfd journaled a clean stop" "$tmp/journal" 'daemon event=stop status=0'
 if [ $fail -ne 0 ]; then
+	E2E_KEEP=1
 	log "smoke: FAILED; files in $tmp"
-	trap - EXIT
 	exit 1
 fi
-rm -rf "$tmp"
 log "smoke: passed"
