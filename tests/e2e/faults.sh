@@ -6,9 +6,10 @@
 #
 # PF faults, on every guest holding a VF of the PF: the host revokes the
 # PF's PRI, resets the PF, and at the end removes it.  Guest faults: the VF
-# removed and rescanned, the pvvf device unbound and rebound, suspend and
-# resume, pvvf.ko unloaded while a consumer is loaded and after, the pvvf
-# device unplugged (QEMU device_del) while a consumer loops requests.  A
+# removed and rescanned, the pvvf device reset behind its driver and
+# unbound and rebound, suspend and resume, pvvf.ko unloaded while a
+# consumer is loaded and after, the pvvf device unplugged (QEMU
+# device_del) while a consumer loops requests.  A
 # hostile host, through pvvfd's test-only control commands
 # (host/pvvfd/README.md): requests left unanswered, replies spoiled every
 # way, malformed and forged events, a config shrinking num_vfs.  None may
@@ -40,6 +41,7 @@ wait_vf() {
 count() { grep -Ec -- "$1" <<<"$2"; }
 
 # ---- c boots again; a and b let go of what run.sh left them holding ----
+faults_start=$(date +%s)
 cat "$E2E_DIR/c.console" >>"$E2E_DIR/c.console.all" 2>/dev/null
 e2e_boot c
 quiet a
@@ -122,6 +124,22 @@ out=$(g a 't pri_off; t wait_stopped 2000; t pri_reset; t pasid_off' 2>&1)
 want "a" "pri_off=0 wait_stopped=0 pri_reset=0 pasid_off=0" "$out"
 need "daemon VF 0" "pasid=0 .*pri_enabled=0 .*pri_held=0 " "$(vf_state 0)"
 result "a's VF removed while holding PASID and PRI: detached; rescanned: attached with that state read back, then torn down"
+
+# a's pvvf device is reset behind its driver (a function reset through
+# sysfs) while its consumer loops: the virtio-pci core of these kernels
+# does not tell the driver, so the device stops answering.  Every call
+# still returns within its bound, and rebinding the driver recovers.
+journal_mark
+out=$(g a 'mark; d=$(readlink -f /sys/bus/virtio/drivers/pvvf/virtio*); basename "$d" >/tmp/pvvf-dev; pci=$(basename "$(dirname "$d")"); (while :; do echo "$V pasid_on 6" > $T; echo "$V pasid_off" > $T; done) >/dev/null 2>&1 & loop=$!; sleep 1; echo 1 > /sys/bus/pci/devices/$pci/reset; echo "reset rc=$?"; sleep 6; kill $loop; wait $loop; since | grep -Ev " = (0|-114)$"' 40 2>&1)
+need "a" "^reset rc=0$" "$out"
+need "a: calls time out" "pvvf_test: $V pasid_o(n|ff) = -110$" "$out"
+need "a: pvvf says what failed" "pvvf: GET_STATE failed \(-110\)" "$out"
+wait_journal "conn guest=a event=driver-down" 10 || why+=("no driver-down of a in the journal")
+need "daemon VF 0 released" "pasid=0 .*pri_enabled=0 " "$(vf_state 0)"
+out=$(g a 'mark; n=$(cat /tmp/pvvf-dev); echo $n > /sys/bus/virtio/drivers/pvvf/unbind; echo $n > /sys/bus/virtio/drivers/pvvf/bind; waitk "VF 0 of PF" 10 >/dev/null; since; t pasid_on 6; t pasid_off' 30 2>&1)
+need "a" "pvvf: VF 0 of PF 0x1 \(slot 0\)" "$out"
+want "a: after a rebind" "pasid_on=0 pasid_off=0" "$out"
+result "a's pvvf device reset behind its driver while its consumer loops: calls fail with -ETIMEDOUT, the host releases; a rebind recovers"
 
 # b's pvvf device is unbound while the VF's own driver is bound.
 journal_mark
@@ -298,3 +316,4 @@ out=$(g b 'since' 2>&1)
 [ -z "$(grep pvvf <<<"$out")" ] || why+=("b, without a pvvf device, heard of it:" "$out")
 need "daemon PF" "gone=1 " "$(pf_state)"
 result "PF removed: a and c get pf_removed and detach, the API says -ENODEV; b (unplugged) hears nothing"
+echo "# faults run time: $(($(date +%s) - faults_start)) s"
