@@ -104,14 +104,47 @@ for x in a b c; do
 done
 result "PF reset: begin and done reach all three guests; PASID, PRI, ATS and the revocation are cleared; all enable again"
 
+# a's consumer quiesces inside its PASID_REVOKED callback, on pvvf's event
+# work: it disables PRI, with two page requests outstanding, and waits for
+# Stopped, which no PRI_STOPPED event can report while that work is busy.
+out=$(g a 't quiesce_on pasid_revoked' 2>&1)
+hostdo "inject pf=pf0 vf=0 n=2"
+for x in a b c; do g $x mark >/dev/null; done
+hostdo "host-pasid pf=pf0 enable=off"
+sleep 1
+hostdo "complete pf=pf0 vf=0 n=2"
+out=$(g a 'waitk "cb_wait_stopped" 15 >/dev/null; since' 20 2>&1)
+need "a consumer" "pvvf_test: $V event pasid_revoked" "$out"
+want "a, in the callback" "cb_pri_off=0 cb_wait_stopped=0" "$out"
+for x in b c; do
+	out=$(g $x 'waitk "event pasid_revoked" 10 >/dev/null; since' 2>&1)
+	need "$x consumer" "pvvf_test: $V event pasid_revoked" "$out"
+done
+for x in a b c; do
+	out=$(g $x 't pri_off; t wait_stopped 2000; t pri_reset; t pasid_off' 2>&1)
+	need "$x: acknowledged" "pasid_off = 0$" "$out"
+done
+hostdo "host-pasid pf=pf0 enable=on features=exec+priv"
+for x in a b c; do
+	out=$(g $x 't pasid_on 6; t pri_on 4' 2>&1)
+	want "$x" "pasid_on=0 pri_on=0" "$out"
+done
+result "a quiesces in its PASID_REVOKED callback: PRI disabled with requests outstanding, stopped without the event; b and c told"
+
 # ---- guest faults ----
 # a's VF is removed while it holds PASID and PRI, then found again.
 journal_mark
-out=$(g a 'echo 1 > /sys/bus/pci/devices/$V/remove; [ ! -e /sys/bus/pci/devices/$V ] || echo "still there"' 2>&1)
+out=$(g a 't remove_on attached; echo 1 > /sys/bus/pci/devices/$V/remove; [ ! -e /sys/bus/pci/devices/$V ] || echo "still there"' 2>&1)
 need "a" "pvvf: detached \(function removed\)" "$out"
 need "a consumer" "pvvf_test: $V event detached" "$out"
 grep -q "^still there$" <<<"$out" && why+=("a: $V still there after its removal")
 need "daemon VF 0" "pasid=1 .*pri_enabled=1 .*pri_held=4 " "$(vf_state 0)"
+# Found again, its consumer (armed before) removes it from the ATTACHED
+# callback: no pvvf or PCI rescan lock may be held there.  Found once
+# more, it stays.
+out=$(g a 'mark; echo 1 > /sys/bus/pci/rescan; waitk "cb_remove" 10 >/dev/null; sleep 1; [ -e /sys/bus/pci/devices/$V ] || echo "removed in the callback"; since' 30 2>&1)
+need "a consumer" "pvvf_test: $V cb_remove = 0" "$out"
+need "a" "^removed in the callback$" "$out"
 # pvvf attaches a hot-added VF from a work item once the rescan is over,
 # then reads its state back.
 out=$(g a 'mark; echo 1 > /sys/bus/pci/rescan; waitk "event attached" 10 >/dev/null; sleep 1; since; t info; sysfs' 2>&1)
@@ -123,7 +156,7 @@ need "a sysfs read back" "^pri_alloc=4$" "$out"
 out=$(g a 't pri_off; t wait_stopped 2000; t pri_reset; t pasid_off' 2>&1)
 want "a" "pri_off=0 wait_stopped=0 pri_reset=0 pasid_off=0" "$out"
 need "daemon VF 0" "pasid=0 .*pri_enabled=0 .*pri_held=0 " "$(vf_state 0)"
-result "a's VF removed while holding PASID and PRI: detached; rescanned: attached with that state read back, then torn down"
+result "a's VF removed while holding PASID and PRI; found, removed by its consumer's ATTACHED callback; found again with that state read back"
 
 # a's pvvf device is reset behind its driver (a function reset through
 # sysfs) while its consumer loops: the virtio-pci core of these kernels
