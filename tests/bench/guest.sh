@@ -38,17 +38,21 @@ M=/lib/modules/manual
 # capabilities: the stand-in's ATS ends at 0x108 (tests/e2e/transparent.sh).
 BENCH_CAP=0x108
 # A loaded TCG host can make the kernel's IO-APIC timer check fail.
-E2E_KCMDLINE="no_timer_check${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
+# pci_enable_pasid() wants ACS Request Redirect and Upstream Forwarding
+# on the VF's root port, which Linux enables only for an IOMMU, or when
+# told to (pci=config_acs=, 6.12): one character per ACS Control bit,
+# the rightmost for bit 0, so 1x1xx sets UF (bit 4) and RR (bit 2) and
+# leaves the others.  The first VF is below the root port at 00:08.0.
+E2E_KCMDLINE="no_timer_check pci=config_acs=1x1xx@0000:00:08.0${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
 
 # bench_pvvfd NVF: the daemon, one guest "a" with NVF stand-in VFs.
 bench_pvvfd() {
-	local n=$1 i vfs=()
+	local n=$1 i vfs=
 	for ((i = 0; i < n; i++)); do
-		vfs+=("vf=pf0:$i@0000:00:$(printf %02x $((8 + i / 8))).0/00.$((i % 8))+id=$E2E_VF_ID+cap=$BENCH_CAP")
+		vfs+=",vf=pf0:$i@0000:00:$(printf %02x $((8 + i / 8))).0/00.$((i % 8))+id=$E2E_VF_ID+cap=$BENCH_CAP"
 	done
-	local IFS=,
 	"$E2E_PVVFD" --pf "sim:id=pf0,vfs=64,pri-capacity=$E2E_PRI_CAPACITY,prq-delay-us=3600000000" \
-		--guest "name=a,socket=$E2E_DIR/a.sock,${vfs[*]}" \
+		--guest "name=a,socket=$E2E_DIR/a.sock$vfs" \
 		--control "$E2E_DIR/ctl" --log "$E2E_DIR/journal" \
 		--drain-timeout-ms 600000 2>"$E2E_DIR/pvvfd.stderr" &
 	E2E_PID=$!
@@ -77,7 +81,9 @@ bench_boot() {
 	for ((s = 0; s * 8 < n; s++)); do
 		args+=(-device "pcie-root-port,id=rpb$s,chassis=$((10 + s)),bus=pcie.0,addr=$(printf %x $((8 + s))).0")
 		for ((i = s * 8; i < n && i < s * 8 + 8; i++)); do
-			args+=(-device "virtio-rng-pci,bus=rpb$s,addr=00.$((i % 8)),multifunction=$([ $((i % 8)) = 0 ] && echo on || echo off),disable-legacy=on,ats=on")
+			# multifunction only if needed: pci_enable_pasid() also wants
+			# ACS on a multifunction endpoint, which these have not
+			args+=(-device "virtio-rng-pci,bus=rpb$s,addr=00.$((i % 8)),multifunction=$([ $((i % 8)) = 0 ] && [ "$n" -gt 1 ] && echo on || echo off),disable-legacy=on,ats=on")
 		done
 	done
 	rm -f "$E2E_DIR/a.console" "$E2E_DIR/a.agent"
