@@ -239,6 +239,15 @@ int pvvf_order_end(struct pvvf_order *o, enum pvvf_op op, u32 arg, int result)
 	}
 	if (result)
 		return result;
+	/*
+	 * A disable the host accepted acknowledges a revocation, whatever
+	 * arrived meanwhile: the host has it off now, and a read-back cannot
+	 * clear the latch (it only sees it off).
+	 */
+	if (op == PVVF_OP_PASID_DISABLE)
+		o->pasid_revoked = false;
+	if (op == PVVF_OP_PRI_DISABLE)
+		o->pri_revoked = false;
 	if (o->gen != o->op_gen)
 		o->stale = true;
 	else

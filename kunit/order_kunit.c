@@ -342,6 +342,43 @@ static void pvvf_order_revoke_latches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, R_ON, 4), 0);
 }
 
+/*
+ * The acknowledging disable races a read-back (a scan after a config
+ * change): the state goes stale, but the acknowledgement holds.
+ */
+static void pvvf_order_ack_races_sync(struct kunit *test)
+{
+	struct pvvf_event evt = {
+		.type = VIRTIO_PVVF_EVT_PF_STATE,
+		.detail = VIRTIO_PVVF_DETAIL_PASID_REVOKED |
+			  VIRTIO_PVVF_DETAIL_PRI_REVOKED,
+	};
+	struct pvvf_vf_state st = {
+		.flags = VIRTIO_PVVF_ST_PRESENT,
+		.pri_status = VIRTIO_PVVF_PRI_STOPPED,
+	};
+	struct pvvf_order o;
+
+	pvvf_order_init(&o, &pvvf_caps_full);
+	KUNIT_ASSERT_EQ(test, pvvf_order_run(&o, P_ON, EXEC), 0);
+	KUNIT_ASSERT_EQ(test, pvvf_order_run(&o, R_ON, 4), 0);
+	pvvf_order_event(&o, &evt);
+	pvvf_order_sync(&o, &st);
+	KUNIT_ASSERT_EQ(test, pvvf_order_begin(&o, R_OFF, 0), 0);
+	pvvf_order_sync(&o, &st);
+	KUNIT_EXPECT_EQ(test, pvvf_order_end(&o, R_OFF, 0, 0), 0);
+	KUNIT_EXPECT_TRUE(test, o.stale);
+	KUNIT_EXPECT_FALSE(test, o.pri_revoked);
+	pvvf_order_sync(&o, &st);
+	KUNIT_ASSERT_EQ(test, pvvf_order_begin(&o, P_OFF, 0), 0);
+	pvvf_order_sync(&o, &st);
+	KUNIT_EXPECT_EQ(test, pvvf_order_end(&o, P_OFF, 0, 0), 0);
+	pvvf_order_sync(&o, &st);
+	KUNIT_EXPECT_FALSE(test, o.pasid_revoked);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, P_ON, EXEC), 0);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, R_ON, 4), 0);
+}
+
 /* PRI_STOPPED overtakes the PRI_DISABLE reply (two queues). */
 static void pvvf_order_race_stopped(struct kunit *test)
 {
@@ -532,6 +569,7 @@ static struct kunit_case pvvf_order_cases[] = {
 	KUNIT_CASE(pvvf_order_end_results),
 	KUNIT_CASE(pvvf_order_race_revoke),
 	KUNIT_CASE(pvvf_order_revoke_latches),
+	KUNIT_CASE(pvvf_order_ack_races_sync),
 	KUNIT_CASE(pvvf_order_race_stopped),
 	KUNIT_CASE(pvvf_order_stale_stopped_event),
 	KUNIT_CASE(pvvf_order_race_gone),
