@@ -180,9 +180,9 @@ def plot_data(r, d):
                                         for c in CFGS) + "\n")
     with open(f"{d}/guest.dat", "w") as f:
         f.write('what "A p50" "A p99" "B p50" "B p99"\n')
-        for what, label in (("status_vs_cfg", '"PRI_STATUS vs trapped read"'),
-                            ("regs", '"synthesized vs trapped read"'),
-                            ("pasid", '"pci_enable_pasid vs pvvf_pasid_enable"')):
+        for what, label in (("status_vs_cfg", '"A PRI_STATUS, B trapped"'),
+                            ("regs", '"A synthesized, B trapped"'),
+                            ("pasid", '"A pci_, B pvvf_pasid_enable"')):
             g, nm = pair(r, what)
             if nm is None and g["a_p50"] is not None:
                 f.write(label + " " + " ".join(str(g[k] / 1000) for k in
