@@ -344,7 +344,7 @@ static void pvvf_order_revoke_latches(struct kunit *test)
 
 /*
  * The acknowledging disable races a read-back (a scan after a config
- * change): the state goes stale, but the acknowledgement holds.
+ * change): the state goes stale, but the disable still acknowledges.
  */
 static void pvvf_order_ack_races_sync(struct kunit *test)
 {
