@@ -14,6 +14,7 @@ SUITES=(
 	uapi-check	# the wire header, userspace and Kbuild
 	modules-all	# pvvf.ko for 6.1 and 6.12: W=1, checkpatch --strict, sparse
 	test-host	# host core: cmocka rule, decoder and property tests (ASan, UBSan)
+	bench-smoke	# host core: callgrind instructions per request, flat and under 2,000
 	package-check	# man pages, systemd unit, example config, dkms, initramfs hook
 	fuzz-smoke	# libFuzzer harnesses: seeds, regressions, fixed-seed runs
 	kunit		# guest: KUnit suites on UML
