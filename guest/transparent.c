@@ -127,6 +127,9 @@ static void pvvf_tp_reenum_work(struct work_struct *work)
 	drv = READ_ONCE(pdev->dev.driver);
 	if (!device_is_registered(&pdev->dev) || !pvvf_is_vf(pdev)) {
 		/* Gone, or no longer ours, since the work was queued. */
+	} else if (!device_iommu_mapped(&pdev->dev)) {
+		/* PASID and PRI mean nothing without an IOMMU to use them. */
+		pci_info(pdev, "pvvf: transparent: no IOMMU translates for it; not re-enumerated\n");
 	} else if (drv && !READ_ONCE(reenumerate_bound)) {
 		pci_info(pdev, "pvvf: transparent: driver %s bound; not re-enumerated (reenumerate_bound=0), explicit API only\n",
 			 drv->name);
