@@ -43,7 +43,7 @@ BENCH_CAP=0x108
 # told to (pci=config_acs=, 6.12): one character per ACS Control bit,
 # the rightmost for bit 0, so 1x1xx sets UF (bit 4) and RR (bit 2) and
 # leaves the others.  The first VF is below the root port at 00:08.0.
-E2E_KCMDLINE="no_timer_check pci=config_acs=1x1xx@0000:00:08.0${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
+E2E_KCMDLINE="pci=config_acs=1x1xx@0000:00:08.0${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
 
 # bench_pvvfd NVF: the daemon, one guest "a" with NVF stand-in VFs.
 bench_pvvfd() {

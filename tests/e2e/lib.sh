@@ -176,10 +176,11 @@ e2e_pvvfd_stop() {
 
 # e2e_qemu_args G: guest G's QEMU command line, one argument a line.
 # $E2E_KCMDLINE is added to the kernel's command line; the monitor (hmp)
-# listens on $E2E_DIR/G.mon.
+# listens on $E2E_DIR/G.mon.  no_timer_check: under TCG on a loaded host the
+# kernel's IO-APIC timer check can miss its ticks and panic at boot.
 e2e_qemu_args() {
 	local g=$1 kver=${E2E_KVER[$1]} pvvf=()
-	local append="console=ttyS0 panic=-1 loglevel=7${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
+	local append="console=ttyS0 panic=-1 loglevel=7 no_timer_check${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
 	if [ "${E2E_VIOMMU[$g]:-0}" = 1 ]; then
 		mapfile -t pvvf < <(e2e_viommu_args)
 		append+=" intel_iommu=on,sm_on"
