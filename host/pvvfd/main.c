@@ -309,7 +309,8 @@ static int setup_vf(struct pvvfd *d, struct pvvfd_guest *g,
 	}
 	/*
 	 * A real VF's free config space is where its VMM leaves room, which
-	 * only the operator knows (+cap=): none by default.
+	 * only the operator knows (+cap=): none by default.  A simulated VF
+	 * has a known layout, so its free offset is the default there.
 	 */
 	if (vo->has_cap)
 		spec.cap_offset = vo->cap_offset;
