@@ -298,6 +298,43 @@ static int pvvf_vf_op(struct pci_dev *pdev, enum pvvf_op op, u32 arg,
 	return err;
 }
 
+/**
+ * pvvf_ping() - a bare round trip to the host through a VF's pvvf device
+ * @pdev: the VF
+ *
+ * Sends NOP (docs/spec.md 6.1) on the request queue the VF's other calls
+ * use, by the same path, and checks the reply like theirs.  It changes no
+ * state; it measures the transport, and tells whether the host answers.
+ *
+ * Context: process context; sleeps.
+ * Return: 0; -EOPNOTSUPP if the device does not list NOP; -ENODEV if not
+ * attached; -ETIMEDOUT; or the error of a malformed reply.
+ */
+int pvvf_ping(struct pci_dev *pdev)
+{
+	struct pvvf_vf *vf = pvvf_vf_get(pdev);
+	struct pvvf_req req = {
+		.opcode = VIRTIO_PVVF_OP_NOP, .vf = VIRTIO_PVVF_VF_NONE,
+	};
+	struct pvvf_dev *pv;
+	int err;
+
+	if (!vf)
+		return -ENODEV;
+	mutex_lock(&vf->op_lock);
+	pv = vf->pv;
+	if (!pv)
+		err = -ENODEV;
+	else if (!(pv->opcodes & BIT_ULL(VIRTIO_PVVF_OP_NOP)))
+		err = -EOPNOTSUPP;
+	else
+		err = pvvf_dev_request(pv, &req);
+	mutex_unlock(&vf->op_lock);
+	pvvf_vf_put(vf);
+	return err;
+}
+EXPORT_SYMBOL_GPL(pvvf_ping);
+
 /* ---- ATS: the VF's own capability, reported to the host ---- */
 
 /* The ATS Enable bit as the function has it, not as the PCI core thinks. */

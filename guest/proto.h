@@ -85,7 +85,7 @@ struct pvvf_req_args {
 	u8 stu;			/* ATS_SET: the STU field, 0..31 */
 };
 
-/* Opcodes this driver cannot work without (it never sends NOP). */
+/* Opcodes this driver cannot work without (NOP is only pvvf_ping()'s). */
 #define PVVF_OPS_REQUIRED \
 	(BIT(VIRTIO_PVVF_OP_GET_OPCODES) | BIT(VIRTIO_PVVF_OP_GET_VF) | \
 	 BIT(VIRTIO_PVVF_OP_GET_STATE) | BIT(VIRTIO_PVVF_OP_EVENT_ACK) | \

@@ -94,6 +94,7 @@ enum pvvf_event_type {
 
 bool pvvf_is_vf(struct pci_dev *pdev);
 int pvvf_get_info(struct pci_dev *pdev, struct pvvf_vf_info *info);
+int pvvf_ping(struct pci_dev *pdev);
 
 int pvvf_ats_enable(struct pci_dev *pdev, int ps);
 int pvvf_ats_disable(struct pci_dev *pdev);
