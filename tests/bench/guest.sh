@@ -15,7 +15,8 @@
 #                requests the daemon answered meanwhile (its journal)
 #   rt           with PRI draining on the N = 1 guest: a PRI_STATUS round
 #                trip through the explicit API (pvvf_pri_wait_stopped(pdev,
-#                0)) against a trapped config read, interleaved
+#                0)) against a NOP through the same request queue
+#                (pvvf_ping()), interleaved
 #   regs, pasid  synthesized PASID register reads against trapped reads,
 #                pci_enable_pasid() against pvvf_pasid_enable(): transparent
 #                mode only (pvvf.ko reloaded with transparent=1, if it has
@@ -197,7 +198,7 @@ bench_pri_stop 1
 g a 't pri_on 4' | grep -q 'pri_on = 0' || die "bench: pri_on failed"
 ctl "inject pf=pf0 vf=0 n=2" >/dev/null
 g a 't pri_off' | grep -q 'pri_off = 0' || die "bench: pri_off failed"
-bench_run status_vs_cfg
+bench_run status_vs_ping
 ctl "complete pf=pf0 vf=0 n=2" >/dev/null
 g a 't wait_stopped 30000' 60 | grep -q 'wait_stopped = 0' || die "bench: PRI did not stop"
 g a 't pri_reset' >/dev/null

@@ -14,14 +14,16 @@
  * or "pvvf_bench: <pci-name> <what> not_measured: <why>".  Commands, written
  * to /sys/kernel/debug/pvvf_bench/cmd as "<pci-name> <what> <n>":
  *
- *   status_vs_cfg  A: pvvf_pri_wait_stopped(pdev, 0) while PRI drains, which
+ *   status_vs_ping A: pvvf_pri_wait_stopped(pdev, 0) while PRI drains, which
  *                  is one PRI_STATUS round trip through the request queue
- *                  (a state read-back); B: a config read of the VF's Vendor
- *                  ID, which traps to the VMM.  a_err counts returns other
- *                  than -ETIMEDOUT (the drain ended: the loop is void).
+ *                  (a state read-back, the cheapest real request); B:
+ *                  pvvf_ping(pdev), a NOP through the same queue (the
+ *                  transport's floor).  a_err counts returns other than
+ *                  -ETIMEDOUT (the drain ended: the loop is void).
  *   regs           A: a config read of the PASID Capability register that
- *                  transparent mode synthesizes; B: the trapped read of B
- *                  above.  Not measured without a PASID capability.
+ *                  transparent mode synthesizes; B: a config read of the
+ *                  VF's Vendor ID, which traps to the VMM.  Not measured
+ *                  without a PASID capability.
  *   pasid          A: pci_enable_pasid(pdev, 0); B: pvvf_pasid_enable(pdev, 0);
  *                  each followed, untimed, by its disable.
  */
@@ -100,7 +102,7 @@ static u64 pvvf_bench_trapped_read(struct pvvf_bench_run *r)
 	return ktime_get_ns() - t0;
 }
 
-static void pvvf_bench_status_vs_cfg(struct pvvf_bench_run *r)
+static void pvvf_bench_status_vs_ping(struct pvvf_bench_run *r)
 {
 	u32 i;
 
@@ -111,7 +113,11 @@ static void pvvf_bench_status_vs_cfg(struct pvvf_bench_run *r)
 		r->a[i] = ktime_get_ns() - t0;
 		if (err != -ETIMEDOUT)
 			pvvf_bench_err(&r->a_err, &r->a_errno, err);
-		r->b[i] = pvvf_bench_trapped_read(r);
+		t0 = ktime_get_ns();
+		err = pvvf_ping(r->pdev);
+		r->b[i] = ktime_get_ns() - t0;
+		if (err)
+			pvvf_bench_err(&r->b_err, &r->b_errno, err);
 	}
 }
 
@@ -160,7 +166,7 @@ static const char *pvvf_bench_missing(struct pvvf_bench_run *r)
 
 	if (pvvf_get_info(r->pdev, &info))
 		return "not a VF attached by pvvf";
-	if (!strcmp(r->what, "status_vs_cfg"))
+	if (!strcmp(r->what, "status_vs_ping"))
 		return info.pri_enabled || info.pri_stopped ?
 			"PRI is not draining (disable it with page requests outstanding)" :
 			NULL;
@@ -177,8 +183,8 @@ static int pvvf_bench_run(struct pci_dev *pdev, const char *what, u32 n)
 	void (*fn)(struct pvvf_bench_run *r);
 	const char *why;
 
-	if (!strcmp(what, "status_vs_cfg"))
-		fn = pvvf_bench_status_vs_cfg;
+	if (!strcmp(what, "status_vs_ping"))
+		fn = pvvf_bench_status_vs_ping;
 	else if (!strcmp(what, "regs"))
 		fn = pvvf_bench_regs;
 	else if (!strcmp(what, "pasid"))
