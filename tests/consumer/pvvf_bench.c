@@ -25,7 +25,14 @@
  *                  VF's Vendor ID, which traps to the VMM.  Not measured
  *                  without a PASID capability.
  *   pasid          A: pci_enable_pasid(pdev, 0); B: pvvf_pasid_enable(pdev, 0);
- *                  each followed, untimed, by its disable.
+ *                  each followed, untimed, by its disable, so each starts
+ *                  from PASID disabled.  A PASID the PCI core enabled
+ *                  before (the guest's IOMMU driver does, probing a VF
+ *                  transparent mode re-enumerated) is disabled first and
+ *                  enabled again, with its features, afterwards (untimed).
+ *                  Needs the PCI core to know the capability
+ *                  (pci_pasid_features()): a VF transparent mode
+ *                  re-enumerated.
  */
 #include <linux/debugfs.h>
 #include <linux/kernel.h>
@@ -138,8 +145,14 @@ static void pvvf_bench_regs(struct pvvf_bench_run *r)
 
 static void pvvf_bench_pasid(struct pvvf_bench_run *r)
 {
+	bool was = r->pdev->pasid_enabled;
+	u16 ctrl = 0;
 	u32 i;
 
+	if (was) {
+		pci_read_config_word(r->pdev, r->pasid + PCI_PASID_CTRL, &ctrl);
+		pci_disable_pasid(r->pdev);
+	}
 	for (i = 0; i < r->n; i++) {
 		u64 t0 = ktime_get_ns();
 		int err = pci_enable_pasid(r->pdev, 0);
@@ -157,6 +170,9 @@ static void pvvf_bench_pasid(struct pvvf_bench_run *r)
 		if (err)
 			pvvf_bench_err(&r->b_err, &r->b_errno, err);
 	}
+	if (was && pci_enable_pasid(r->pdev, ctrl & (PCI_PASID_CTRL_EXEC |
+						     PCI_PASID_CTRL_PRIV)))
+		pci_warn(r->pdev, "pvvf_bench: PASID not enabled again\n");
 }
 
 /* Why @what cannot be measured on @r->pdev, or NULL. */
@@ -172,8 +188,11 @@ static const char *pvvf_bench_missing(struct pvvf_bench_run *r)
 			NULL;
 	if (!r->pasid)
 		return "no PASID capability on the VF (transparent mode off or absent)";
-	if (!strcmp(r->what, "pasid") && info.pasid_enabled)
-		return "PASID is enabled already";
+	if (!strcmp(r->what, "pasid") && pci_pasid_features(r->pdev) < 0)
+		return "the PCI core knows no PASID capability (VF not re-enumerated)";
+	if (!strcmp(r->what, "pasid") && info.pasid_enabled &&
+	    !r->pdev->pasid_enabled)
+		return "PASID is enabled through the explicit API already";
 	return NULL;
 }
 
