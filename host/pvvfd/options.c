@@ -144,21 +144,32 @@ static const struct flag_name feature_names[] = {
 	{ NULL, 0 },
 };
 
+/*
+ * "A:B": copy @s to @buf, cut it at its first colon, and return B (A is
+ * @buf); NULL if @s does not fit or has no colon.
+ */
+static char *split_colon(const char *s, char *buf, size_t len)
+{
+	char *colon;
+
+	if (strlen(s) >= len)
+		return NULL;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return NULL;
+	*colon = '\0';
+	return colon + 1;
+}
+
 /* "VVVV:DDDD" */
 static int parse_pci_id(const char *s, uint16_t *vendor, uint16_t *device)
 {
 	char buf[16];
-	char *colon;
+	char *rest = split_colon(s, buf, sizeof(buf));
 	uint64_t v, d;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	colon = strchr(buf, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	if (parse_hex(buf, 4, 0xffff, &v) || parse_hex(colon + 1, 4, 0xffff, &d))
+	if (!rest || parse_hex(buf, 4, 0xffff, &v) || parse_hex(rest, 4, 0xffff, &d))
 		return -1;
 	*vendor = v;
 	*device = d;
@@ -493,18 +504,11 @@ static int parse_vf(struct parser *p, const char *guest, const char *s,
 static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
 {
 	char buf[32];
-	char *colon;
+	char *rest = split_colon(s, buf, sizeof(buf));
 	uint64_t u, g;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	colon = strchr(buf, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
 	/* (uid_t)-1 means "unchanged" to chown(): refuse it */
-	if (parse_u64(buf, UINT32_MAX - 1, &u) || parse_u64(colon + 1, UINT32_MAX - 1, &g))
+	if (!rest || parse_u64(buf, UINT32_MAX - 1, &u) || parse_u64(rest, UINT32_MAX - 1, &g))
 		return -1;
 	*uid = u;
 	*gid = g;
