@@ -25,6 +25,7 @@
 #include <linux/errno.h>
 #include <linux/pci.h>
 
+#include "input.h"
 #include "locator.h"
 #include "order.h"
 #include "proto.h"
@@ -32,19 +33,6 @@
 #define SLOTS		8	/* slots this driver tracks here */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next_u8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
 
 /* @n device-written bytes, zero once the input ends */
 static void next_bytes(struct input *in, void *buf, size_t n)

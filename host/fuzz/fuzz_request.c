@@ -34,25 +34,13 @@
 #include <string.h>
 
 #include "chain.h"
+#include "input.h"
 #include "prop.h"
 
 #define MAX_DESC	4
 #define CANARY		0xa5
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next_u8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
 
 static uint64_t next_le(struct input *in, unsigned int n)
 {
