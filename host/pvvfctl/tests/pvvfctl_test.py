@@ -17,6 +17,7 @@ import stat
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -112,21 +113,55 @@ def tables():
     check(rc == 2, "a bad list argument: exit 2 (usage)", err)
 
 
-def watch_start(kinds=None, count=None):
-    args = [PVVFCTL, "-s", CTL, "--json", "watch"]
-    if kinds:
-        args.append(kinds)
-    if count:
-        args += ["--count", str(count)]
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # the subscription is live once the daemon counts a 4th... just wait
-    # until a marker command shows up in the stream
-    return p
+class Watch:
+    """`pvvfctl --json watch KINDS` in the background, synchronized on
+    markers: a command the daemon journals (a refused inject naming a PF
+    no daemon has), sent until its record comes back through the watch.
+    Once sync() returns, the subscription is live and every line journaled
+    before the marker has been read: no sleep guesses either."""
+
+    def __init__(self, kinds):
+        self.p = subprocess.Popen([PVVFCTL, "-s", CTL, "--json", "watch", kinds],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        self.lines = []
+        self.cond = threading.Condition()
+        self.marks = 0
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+
+    def sync(self):
+        self.marks += 1
+        mark = '"pf":"watch-mark-%d"' % self.marks
+        for _ in range(30):
+            raw(b"inject pf=watch-mark-%d vf=0\n" % self.marks)
+            with self.cond:
+                if self.cond.wait_for(lambda: any(mark in x for x in self.lines), 1.0):
+                    return True
+        return False
+
+    def stop(self):
+        """Sync, end the watch; its lines (markers removed) and stderr."""
+        synced = self.sync()
+        self.p.terminate()
+        err = self.p.stderr.read()
+        self.p.wait(timeout=10)
+        self.reader.join(timeout=10)
+        out = "".join(x for x in self.lines if '"pf":"watch-mark-' not in x)
+        if not synced:
+            err += "\nno marker came back through the watch within 30 s"
+        return out, err
 
 
 def guest_lifecycle():
-    w = watch_start("event+conn+daemon+ctl")
-    time.sleep(0.5)
+    w = Watch("event+conn+daemon+ctl")
+    check(w.sync(), "watch: subscribed (a marker command came back)")
     spec = ["name=b", "socket=%s/b.sock" % DIR, "vf=pf0:1@0000:00:02.0+id=1af4:1044"]
     rc, j, err = run_json("guest", "add", *spec)
     check(rc == 0 and j and j["ok"] is True and j["records"][0]["kind"] == "guest" and
@@ -179,9 +214,7 @@ def guest_lifecycle():
     rc, _, err = run("guest", "remove", "c")
     check(rc == 0, "and goes (no frontend: no force needed)", err)
 
-    time.sleep(0.3)
-    w.terminate()
-    out, err = w.communicate(timeout=10)
+    out, err = w.stop()
     recs = []
     try:
         recs = [json.loads(line) for line in out.splitlines()]
