@@ -438,7 +438,7 @@ def main():
     a.call(OP_PASID_ENABLE)
     b.call(OP_PASID_ENABLE)
     a.drop()
-    for _ in range(100):
+    for _ in range(400):
         pf, vfs, _, gs = d.dump()
         if pf and pf["pasid_refs"] == "1":
             break

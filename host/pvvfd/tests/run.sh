@@ -37,9 +37,23 @@ expect() {
 	fi
 }
 
-wait_for() {	# wait_for PATH: a socket appears
-	for _ in $(seq 100); do
+wait_for() {	# wait_for PATH: a socket appears (20 s bound: ASan, loaded CI)
+	for _ in $(seq 400); do
 		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+listening() {	# listening PATH: a connection to the socket is accepted
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])' "$1" 2>/dev/null
+}
+
+wait_listening() {	# wait_listening PATH: bounded like wait_for
+	for _ in $(seq 400); do
+		listening "$1" && return 0
 		sleep 0.05
 	done
 	return 1
@@ -154,11 +168,11 @@ fi
 pid=$!
 wait_for "$S"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null
+listening "$S" && not_ok "a killed daemon's socket still accepts"
 "$pvvfd" --pf "$PF" --guest "$G" --log "$tmp/j2" &
 pid=$!
 pids+=("$pid")
-sleep 0.3
-if kill -0 "$pid" 2>/dev/null && [ -S "$S" ]; then
+if wait_listening "$S" && kill -0 "$pid" 2>/dev/null; then
 	ok "a stale socket is replaced"
 else
 	not_ok "restart over a stale socket failed"

@@ -19,6 +19,7 @@ Prints TAP-like "ok"/"not ok" lines; exit status 1 on any failure.
 """
 import mmap
 import os
+import re
 import select
 import signal
 import socket
@@ -411,11 +412,25 @@ def faults(path, ctl_path):
     # faults end with the link
     ctl(ctl_path, "stall guest=a enable=on")
     fe.sock.close()
-    time.sleep(0.3)
+    check(wait_link_down(ctl_path) is not None, "the stalled link's close seen by pvvfd")
     fe, mem, rq, eq, bufs = bring_up(path)
     used, r = request(mem, rq, head(0, tag=3), 8)
     check(used == 8 and r == struct.pack("<HHI", 0, 0, 3), "a new link is not stalled")
     fe.sock.close()
+
+
+def wait_link_down(ctl_path, guest="a", timeout=20.0):
+    """pvvfd's dump once it has seen @guest's frontend go, or None.  A
+    frontend that connects before then is turned away as a second one."""
+    down = re.compile(r"^guest name=%s .*\blink=down\b" % re.escape(guest), re.M)
+    end = time.monotonic() + timeout
+    while True:
+        dump = ctl(ctl_path, "dump")
+        if down.search(dump):
+            return dump
+        if time.monotonic() >= end:
+            return None
+        time.sleep(0.05)
 
 
 def next_event_of(mem, eq, bufs, etype, timeout=3.0):
@@ -632,18 +647,10 @@ def main():
     path, ctl_path = sys.argv[1:]
     session(path, ctl_path, True)
     # The daemon keeps serving: a new frontend gets a fresh device.
-    for _ in range(50):
-        if " link=down " in ctl(ctl_path, "dump"):
-            break
-        time.sleep(0.05)
-    check(" link=down " in ctl(ctl_path, "dump"), "disconnect seen by pvvfd")
+    check(wait_link_down(ctl_path) is not None, "disconnect seen by pvvfd")
     session(path, ctl_path, False)
-    for _ in range(50):
-        dump = ctl(ctl_path, "dump")
-        if " link=down " in dump:
-            break
-        time.sleep(0.05)
-    check(" link=down " in dump and " pasid_refs=0 " in dump,
+    dump = wait_link_down(ctl_path)
+    check(dump is not None and " pasid_refs=0 " in dump,
           "a frontend that just closes its socket has its references released")
     busy1 = Frontend(path)
     busy1.get_u64(GET_FEATURES)
