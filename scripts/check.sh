@@ -43,6 +43,12 @@ for s in "${SUITES[@]}"; do
 	fi
 done
 
+# The failures again, last, where a reader of only the tail finds them.
+for s in "${failures[@]}"; do
+	log "--- $s: what failed (build/check/$s.log)"
+	grep -E -A4 '^not ok|FAILED|error:|ERROR|runtime error|Sanitizer|Assertion' \
+		"build/check/$s.log" | tail -n 40
+done
 [ $failed -eq 0 ] || log "failed suites: ${failures[*]}"
 echo "check: $passed passed, $failed failed"
 [ $failed -eq 0 ]
