@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pvvf: matching a VF descriptor's locator against a guest PCI function.
+ * pvvf: matching a VF descriptor's locator against a guest PCI function,
+ * and finding the bus it names.
  */
 #ifndef _PVVF_LOCATOR_H
 #define _PVVF_LOCATOR_H
@@ -9,9 +10,11 @@
 
 #include "proto.h"
 
+struct pci_bus;
 struct pci_dev;
 
 bool pvvf_locator_matches(const struct pci_dev *pdev,
 			  const struct pvvf_vf_desc *desc);
+struct pci_bus *pvvf_locator_bus(const struct pvvf_vf_desc *desc);
 
 #endif /* _PVVF_LOCATOR_H */
