@@ -17,6 +17,11 @@
  * the raw pci_lock with interrupts off.  So the wrapper never sleeps:
  * reads come from the VF's state under its spinlock, and a control write
  * becomes a host request on the non-sleeping, bounded poll path.
+ *
+ * A view can be made before its function exists (a VF hot-added after
+ * pvvf loaded, pvvf_cfg_add_pending()); it places the capabilities itself,
+ * from the accessor, on the function's first extended config access, so
+ * that the PCI core enumerates the function with them.
  */
 #include <linux/bug.h>
 #include <linux/errno.h>
@@ -249,11 +254,97 @@ static int pvvf_cfg_write_ats(struct pvvf_cfg_bus *cb, struct pvvf_cfg_view *v,
 	return ret;
 }
 
+/* ---- placing a pending view: from the accessors ---- */
+
+struct pvvf_cfg_orig_reader {
+	struct pvvf_cfg_bus *cb;
+	unsigned int devfn;
+};
+
+/* A dword of the function's real config space, through the original ops. */
+static u32 pvvf_cfg_read_orig(void *ctx, int where)
+{
+	struct pvvf_cfg_orig_reader *rd = ctx;
+	u32 val;
+
+	if (rd->cb->orig->read(rd->cb->bus, rd->devfn, where, 4, &val) !=
+	    PCIBIOS_SUCCESSFUL)
+		return 0xffffffff;
+	return val;
+}
+
+/*
+ * Does the Vendor ID say a function answers?  Not when nothing is there
+ * (all ones), nor 0, nor 0x0001, what a Configuration Request Retry
+ * Status completion reads as (PCIe 2.3.2).
+ */
+static bool pvvf_cfg_answers(u32 id)
+{
+	u16 vendor = id & 0xffff;
+
+	return vendor != 0xffff && vendor != 0 && vendor != 1;
+}
+
+/*
+ * A pending view: place the capabilities now, if the function answers,
+ * checking its real chain as pvvf_cfg_layout() does, but through the
+ * original ops: the accessor may run under the raw pci_lock, where
+ * pci_bus_read_config_*() would take it again.  The walk is bounded
+ * (pvvf_cap_layout_init()).  Once placed or refused it stays so; the
+ * release pairs with the accessors' acquire of @placed.
+ */
+static int pvvf_cfg_place(struct pvvf_cfg_bus *cb, struct pvvf_cfg_view *v)
+{
+	struct pvvf_cfg_orig_reader rd = { .cb = cb, .devfn = v->devfn };
+	const struct pvvf_cfg_want *w = &v->want;
+	unsigned long flags;
+	int placed, err;
+
+	raw_spin_lock_irqsave(&v->place_lock, flags);
+	placed = v->placed;
+	if (placed == PVVF_CFG_UNPLACED &&
+	    pvvf_cfg_answers(pvvf_cfg_read_orig(&rd, PCI_VENDOR_ID))) {
+		err = pvvf_cap_layout_init(&v->layout, w->off, &w->caps,
+					   w->pasid_width, w->pri_status,
+					   pvvf_cfg_read_orig, &rd);
+		v->place_err = err;
+		placed = err ? PVVF_CFG_REFUSED : PVVF_CFG_PLACED;
+		/* @layout before @placed: pairs with pvvf_cfg_serving(). */
+		smp_store_release(&v->placed, placed);
+	}
+	raw_spin_unlock_irqrestore(&v->place_lock, flags);
+	return placed;
+}
+
+/*
+ * The view that serves an access of @devfn at @where, or NULL to pass it
+ * through.  A pending view is placed on the first access to extended
+ * config space (the capabilities and the link are all there), and serves
+ * nothing until it is placed.  Under rcu_read_lock().
+ */
+static struct pvvf_cfg_view *pvvf_cfg_serving(struct pvvf_cfg_bus *cb,
+					      unsigned int devfn, int where)
+{
+	struct pvvf_cfg_view *v;
+	int placed;
+
+	if (devfn >= ARRAY_SIZE(cb->views))
+		return NULL;
+	v = rcu_dereference(cb->views[devfn]);
+	if (!v)
+		return NULL;
+	/* @placed before @layout: pairs with pvvf_cfg_place(). */
+	placed = smp_load_acquire(&v->placed);
+	if (placed == PVVF_CFG_UNPLACED && where >= PCI_CFG_SPACE_SIZE)
+		placed = pvvf_cfg_place(cb, v);
+	return placed == PVVF_CFG_PLACED ? v : NULL;
+}
+
 static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 			 int size, u32 *val)
 {
-	struct pvvf_cfg_view *v = NULL;
 	struct pvvf_cfg_target t;
+	struct pvvf_cfg_view *v;
 	struct pvvf_cfg_bus *cb;
 	struct pvvf_cap_regs r;
 	u32 real;
@@ -265,8 +356,7 @@ static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 		rcu_read_unlock();
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
-	if (devfn < ARRAY_SIZE(cb->views))
-		v = rcu_dereference(cb->views[devfn]);
+	v = pvvf_cfg_serving(cb, devfn, where);
 	if (v && pvvf_cap_in_range(&v->layout, where, size)) {
 		pvvf_cfg_regs(v, pvvf_cfg_target(v, &t) ? &t : NULL, &r);
 		*val = pvvf_cap_read(&v->layout, &r, where, size);
@@ -287,7 +377,7 @@ static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 static int pvvf_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 			  int size, u32 val)
 {
-	struct pvvf_cfg_view *v = NULL;
+	struct pvvf_cfg_view *v;
 	struct pvvf_cfg_bus *cb;
 	int ret = PCIBIOS_SUCCESSFUL;
 
@@ -297,8 +387,7 @@ static int pvvf_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 		rcu_read_unlock();
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
-	if (devfn < ARRAY_SIZE(cb->views))
-		v = rcu_dereference(cb->views[devfn]);
+	v = pvvf_cfg_serving(cb, devfn, where);
 	if (v && pvvf_cap_in_range(&v->layout, where, size))
 		pvvf_cfg_write_caps(v, where, size, val);
 	else if (v && pvvf_cap_in_ats_ctrl(&v->layout, where, size))
@@ -411,6 +500,62 @@ static void pvvf_cfg_unwrap(struct pvvf_cfg_bus *cb)
 	kfree(cb);
 }
 
+static struct pvvf_cfg_view *pvvf_cfg_view_alloc(struct pci_bus *bus,
+						 unsigned int devfn,
+						 work_func_t resync)
+{
+	struct pvvf_cfg_view *v;
+
+	if (devfn >= 256)
+		return ERR_PTR(-EINVAL);
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return ERR_PTR(-ENOMEM);
+	/*
+	 * A pending view's bus has no function of ours on it to hold it: the
+	 * bridge above may be removed with the bus, and unwrapping it must
+	 * still find it.  Every view holds its bus.
+	 */
+	get_device(&bus->dev);
+	v->bus = bus;
+	v->devfn = devfn;
+	INIT_WORK(&v->resync_work, resync);
+	spin_lock_init(&v->held_lock);
+	raw_spin_lock_init(&v->place_lock);
+	return v;
+}
+
+static void pvvf_cfg_view_free(struct pvvf_cfg_view *v)
+{
+	struct pci_bus *bus = v->bus;
+
+	kfree(v);
+	put_device(&bus->dev);
+}
+
+/* Publish @v on its bus, wrapping the bus for its first view. */
+static int pvvf_cfg_insert(struct pvvf_cfg_view *v)
+{
+	struct pvvf_cfg_bus *cb;
+
+	mutex_lock(&pvvf_cfg_lock);
+	cb = xa_load(&pvvf_cfg_buses, (unsigned long)v->bus);
+	if (cb && rcu_access_pointer(cb->views[v->devfn])) {
+		mutex_unlock(&pvvf_cfg_lock);
+		return -EEXIST;
+	}
+	cb = pvvf_cfg_wrap(v->bus);
+	if (!cb) {
+		mutex_unlock(&pvvf_cfg_lock);
+		return -EBUSY;
+	}
+	v->cb = cb;
+	cb->users++;
+	rcu_assign_pointer(cb->views[v->devfn], v);
+	mutex_unlock(&pvvf_cfg_lock);
+	return 0;
+}
+
 /**
  * pvvf_cfg_add() - present synthesized capabilities for a function
  * @bus: its bus, wrapped on its first view
@@ -431,37 +576,88 @@ struct pvvf_cfg_view *pvvf_cfg_add(struct pci_bus *bus, unsigned int devfn,
 				   const struct pvvf_cap_layout *l,
 				   work_func_t resync)
 {
-	struct pvvf_cfg_view *v;
-	struct pvvf_cfg_bus *cb;
+	struct pvvf_cfg_view *v = pvvf_cfg_view_alloc(bus, devfn, resync);
+	int err;
 
-	if (devfn >= 256)
-		return ERR_PTR(-EINVAL);
-	v = kzalloc(sizeof(*v), GFP_KERNEL);
-	if (!v)
-		return ERR_PTR(-ENOMEM);
+	if (IS_ERR(v))
+		return v;
 	v->layout = *l;
-	v->bus = bus;
-	v->devfn = devfn;
-	INIT_WORK(&v->resync_work, resync);
-	spin_lock_init(&v->held_lock);
-	mutex_lock(&pvvf_cfg_lock);
-	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
-	if (cb && rcu_access_pointer(cb->views[devfn])) {
-		mutex_unlock(&pvvf_cfg_lock);
-		kfree(v);
-		return ERR_PTR(-EEXIST);
+	v->placed = PVVF_CFG_PLACED;
+	err = pvvf_cfg_insert(v);
+	if (err) {
+		pvvf_cfg_view_free(v);
+		return ERR_PTR(err);
 	}
-	cb = pvvf_cfg_wrap(bus);
-	if (!cb) {
-		mutex_unlock(&pvvf_cfg_lock);
-		kfree(v);
-		return ERR_PTR(-EBUSY);
-	}
-	v->cb = cb;
-	cb->users++;
-	rcu_assign_pointer(cb->views[devfn], v);
-	mutex_unlock(&pvvf_cfg_lock);
 	return v;
+}
+
+/**
+ * pvvf_cfg_add_pending() - present capabilities for a function not there yet
+ * @bus: the bus it will be on, wrapped on its first view
+ * @devfn: its devfn
+ * @w: what to place, and where
+ * @resync: as for pvvf_cfg_add()
+ * @pv: the device whose slot describes the function
+ * @slot: that slot
+ *
+ * The capabilities are placed, against the function's real extended
+ * chain and checked as pvvf_cfg_layout() does, by the first access to its
+ * extended config space once its Vendor ID answers: when the PCI core
+ * enumerates it (pci_cfg_space_size(), then pci_init_capabilities()).  A
+ * refused placement passes every access through; pvvf_cfg_placed() says
+ * why.  Until a VF is linked the registers show and change a state of
+ * their own, fresh from the slot's capabilities, with @slot and @pv's
+ * requests, as pvvf_cfg_hold() does: the IOMMU's probe, at the function's
+ * BUS_NOTIFY_ADD_DEVICE, comes before pvvf attaches it.  @pv must stay
+ * valid until pvvf_cfg_link() or pvvf_cfg_unlink().
+ *
+ * Context: process context.
+ * Return: the view, or an ERR_PTR as pvvf_cfg_add().
+ */
+struct pvvf_cfg_view *pvvf_cfg_add_pending(struct pci_bus *bus,
+					   unsigned int devfn,
+					   const struct pvvf_cfg_want *w,
+					   work_func_t resync,
+					   struct pvvf_dev *pv, u32 slot)
+{
+	struct pvvf_cfg_view *v = pvvf_cfg_view_alloc(bus, devfn, resync);
+	int err;
+
+	if (IS_ERR(v))
+		return v;
+	v->want = *w;
+	v->pending = true;
+	v->placed = PVVF_CFG_UNPLACED;
+	pvvf_order_init(&v->held, &w->caps);
+	v->held_slot = slot;
+	RCU_INIT_POINTER(v->held_pv, pv);
+	err = pvvf_cfg_insert(v);
+	if (err) {
+		pvvf_cfg_view_free(v);
+		return ERR_PTR(err);
+	}
+	return v;
+}
+
+/**
+ * pvvf_cfg_placed() - where a view stands
+ * @v: the view
+ *
+ * Return: 0 if its capabilities are placed; -EAGAIN if it is pending and
+ * its function's extended config space was never read; the error of
+ * pvvf_cap_layout_init() if the placement was refused.
+ */
+int pvvf_cfg_placed(struct pvvf_cfg_view *v)
+{
+	/* @placed before @layout: pairs with pvvf_cfg_place(). */
+	switch (smp_load_acquire(&v->placed)) {
+	case PVVF_CFG_PLACED:
+		return 0;
+	case PVVF_CFG_UNPLACED:
+		return -EAGAIN;
+	default:
+		return v->place_err;
+	}
 }
 
 /**
@@ -481,10 +677,10 @@ void pvvf_cfg_remove(struct pvvf_cfg_view *v)
 	WARN_ON(rcu_access_pointer(v->vf));
 	RCU_INIT_POINTER(cb->views[v->devfn], NULL);
 	synchronize_rcu();
-	kfree(v);
 	if (!--cb->users)
 		pvvf_cfg_unwrap(cb);
 	mutex_unlock(&pvvf_cfg_lock);
+	pvvf_cfg_view_free(v);
 }
 
 /**
@@ -615,26 +811,30 @@ bool pvvf_cfg_reenumerating(struct pvvf_cfg_view *v)
 }
 
 /**
- * pvvf_cfg_reenumerated_pasid() - is this a function pvvf re-enumerates,
+ * pvvf_cfg_enumerates_pasid() - does the PCI core enumerate this function
  * with a synthesized PASID capability?
  * @bus: its bus
  * @devfn: its devfn
  *
+ * True for a function pvvf re-enumerates, and for one whose view was
+ * made before it was there (a hot-added VF) and is placed.
+ *
  * Context: process context.
  * Return: true if so.
  */
-bool pvvf_cfg_reenumerated_pasid(struct pci_bus *bus, unsigned int devfn)
+bool pvvf_cfg_enumerates_pasid(struct pci_bus *bus, unsigned int devfn)
 {
 	struct pvvf_cfg_view *v = NULL;
 	struct pvvf_cfg_bus *cb;
-	bool ret;
+	bool ret = false;
 
 	mutex_lock(&pvvf_cfg_lock);
 	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
 	if (cb && devfn < ARRAY_SIZE(cb->views))
 		v = rcu_dereference_protected(cb->views[devfn],
 					      lockdep_is_held(&pvvf_cfg_lock));
-	ret = v && v->reenumerating && v->layout.pasid;
+	if (v && (v->reenumerating || v->pending) && !pvvf_cfg_placed(v))
+		ret = v->layout.pasid;
 	mutex_unlock(&pvvf_cfg_lock);
 	return ret;
 }

@@ -133,6 +133,8 @@ void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq);
 struct pvvf_vf *pvvf_vf_get(struct pci_dev *pdev);
 void pvvf_vf_put(struct pvvf_vf *vf);
 bool pvvf_pdev_ats_enabled(struct pci_dev *pdev);
+void pvvf_order_caps_of(struct pvvf_dev *pv, const struct pvvf_vf_desc *d,
+			struct pvvf_order_caps *caps);
 int pvvf_vf_bus_register(void);
 void pvvf_vf_bus_unregister(void);
 
@@ -146,6 +148,7 @@ void pvvf_notice_flush(struct list_head *batch);
 void pvvf_tp_attach(struct pvvf_dev *pv, struct pvvf_vf *vf);
 void pvvf_tp_detach(struct pvvf_dev *pv, struct pvvf_vf *vf);
 void pvvf_tp_drop(struct pvvf_dev *pv, u32 slot);
+void pvvf_tp_pend(struct pvvf_dev *pv, u32 slot);
 void pvvf_tp_added(struct pci_dev *pdev);
 
 /* sysfs.c */

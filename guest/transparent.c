@@ -18,6 +18,11 @@
  * it for pci_enable_pasid(), and the IOMMU's probe reaches the host before
  * the VF is attached again.
  *
+ * A VF hot-added after pvvf loaded is not re-enumerated: the host's slot
+ * table describes it before it is there, so pvvf makes its view first, a
+ * pending one on the bus and devfn its locator names (pvvf_tp_pend()), and
+ * the PCI core enumerates it with its capabilities the first time.
+ *
  * See docs/design.md, "Transparent mode".
  */
 #include <linux/device.h>
@@ -25,10 +30,12 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/virtio.h>
 #include <linux/workqueue.h>
 
 #include "cfg_ops.h"
 #include "internal.h"
+#include "locator.h"
 
 static bool transparent = true;
 module_param(transparent, bool, 0444);
@@ -84,14 +91,15 @@ static void pvvf_tp_resync(struct work_struct *work)
  * PCI core's flag for "PASID works without the guest-visible path
  * supporting TLP prefixes".  It is set from BUS_NOTIFY_ADD_DEVICE, before
  * the IOMMU probes and before any driver can bind, while nothing else
- * writes the pci_dev's flag word, on the functions pvvf re-enumerates.
+ * writes the pci_dev's flag word, on the functions pvvf re-enumerates and
+ * on those enumerated through a pending view (a hot-added VF).
  *
  * Context: the bus notifier, before the IOMMU's; usually under the rescan
  * lock.
  */
 void pvvf_tp_added(struct pci_dev *pdev)
 {
-	if (transparent && pvvf_cfg_reenumerated_pasid(pdev->bus, pdev->devfn))
+	if (transparent && pvvf_cfg_enumerates_pasid(pdev->bus, pdev->devfn))
 		pdev->pasid_no_tlp = 1;
 }
 
@@ -170,13 +178,53 @@ static void pvvf_tp_say(struct pvvf_slot *s, struct pci_dev *pdev,
 			 why);
 }
 
+/* The capability offsets the PCI core recorded for @pdev (0: none). */
+static u16 pvvf_tp_pdev_pasid_cap(struct pci_dev *pdev)
+{
+#ifdef CONFIG_PCI_PASID
+	return pdev->pasid_cap;
+#else
+	return 0;
+#endif
+}
+
+static u16 pvvf_tp_pdev_pri_cap(struct pci_dev *pdev)
+{
+#ifdef CONFIG_PCI_PRI
+	return pdev->pri_cap;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * A pending view's function is being attached: was it enumerated with the
+ * capabilities?  Return: 1 if its pci_dev records them where the view
+ * placed them; 0 if the view is placed but the pci_dev does not know them
+ * (the PCI core had latched them before); -EAGAIN if the view was never
+ * placed; the error that refused the placement.
+ */
+static int pvvf_tp_enumerated(struct pvvf_cfg_view *v, struct pci_dev *pdev)
+{
+	const struct pvvf_cap_layout *l = &v->layout;
+	int err = pvvf_cfg_placed(v);
+
+	if (err)
+		return err;
+	return pvvf_tp_pdev_pasid_cap(pdev) ==
+		       (l->pasid ? l->off + PVVF_CAP_PASID : 0) &&
+	       pvvf_tp_pdev_pri_cap(pdev) ==
+		       (l->pri ? l->off + PVVF_CAP_PRI : 0);
+}
+
 /**
  * pvvf_tp_attach() - give an attached VF its synthesized capabilities
  * @pv: its device
  * @vf: the VF, just attached to @pv's slot
  *
- * A VF whose capabilities are new is re-enumerated; one pvvf re-enumerated
- * takes them over, with the state carried across.
+ * A VF enumerated through its slot's pending view (hot-added) takes it
+ * over as it is; one pvvf re-enumerated takes its view over, with the
+ * state carried across; a VF whose capabilities are new is re-enumerated.
  *
  * Context: process context, under the rescan lock and @pv->table_lock.
  */
@@ -206,6 +254,7 @@ void pvvf_tp_attach(struct pvvf_dev *pv, struct pvvf_vf *vf)
 	}
 	if (pdev->cfg_size <= PCI_CFG_SPACE_SIZE) {
 		pvvf_tp_say(s, pdev, "no extended config space", 0);
+		pvvf_tp_drop(pv, vf->slot);
 		return;
 	}
 	v = s->view;
@@ -213,6 +262,31 @@ void pvvf_tp_attach(struct pvvf_dev *pv, struct pvvf_vf *vf)
 		/* Same locator, another bus: the old one went away. */
 		pvvf_tp_drop(pv, vf->slot);
 		v = NULL;
+	}
+	if (v && v->pending && !pvvf_cfg_reenumerating(v)) {
+		err = pvvf_tp_enumerated(v, pdev);
+		if (err == 1) {
+			pvvf_cfg_link(v, vf);
+			WRITE_ONCE(vf->cap_offset, vf->desc.cap_offset);
+			pci_info(pdev, "pvvf: transparent: PASID/PRI capabilities at %#x, enumerated with them\n",
+				 vf->desc.cap_offset);
+			return;
+		}
+		if (err < 0 && err != -EAGAIN) {
+			pvvf_tp_say(s, pdev, "capabilities not placed", err);
+			pvvf_tp_drop(pv, vf->slot);
+			return;
+		}
+		if (err == -EAGAIN) {
+			/* Its extended config space was never read. */
+			pvvf_tp_drop(pv, vf->slot);
+			v = NULL;
+		} else {
+			/* Placed, but its pci_dev does not know them. */
+			fresh = true;
+			pci_info(pdev, "pvvf: transparent: PASID/PRI capabilities at %#x\n",
+				 vf->desc.cap_offset);
+		}
 	}
 	if (!v) {
 		err = pvvf_cfg_layout(pdev->bus, pdev->devfn,
@@ -239,13 +313,73 @@ void pvvf_tp_attach(struct pvvf_dev *pv, struct pvvf_vf *vf)
 }
 
 /**
+ * pvvf_tp_pend() - ready a slot's capabilities before its VF is there
+ * @pv: the device
+ * @slot: a slot with no VF attached
+ *
+ * If the slot's locator names a devfn on a bus that exists and no function
+ * is there, the slot gets a pending view there (pvvf_cfg_add_pending()):
+ * a VF hot-added later is enumerated with its capabilities, and its
+ * IOMMU's probe reaches the host with the slot's state, before pvvf
+ * attaches it.  A view a function used and left (it was removed) is made
+ * anew, and one whose bus is no longer the locator's goes.  A pending view
+ * that never gets a function costs only its memory.
+ *
+ * Context: process context, under the rescan lock and @pv->table_lock.
+ */
+void pvvf_tp_pend(struct pvvf_dev *pv, u32 slot)
+{
+	struct pvvf_slot *s = &pv->slots[slot];
+	struct pvvf_cfg_view *v = s->view;
+	struct pvvf_cfg_want w = { .off = s->desc.cap_offset };
+	struct pci_dev *pdev = NULL;
+	struct pci_bus *bus;
+	unsigned int devfn;
+
+	lockdep_assert_held(&pv->table_lock);
+	if (!transparent || IS_ENABLED(CONFIG_PREEMPT_RT) || !s->valid ||
+	    s->refused || s->pf_gone || s->vf || !s->desc.cap_offset)
+		return;
+	pvvf_order_caps_of(pv, &s->desc, &w.caps);
+	if (!w.caps.pasid && !w.caps.pri)
+		return;
+	bus = pvvf_locator_bus(&s->desc);
+	devfn = s->desc.path[s->desc.path_len - 1];
+	if (bus)
+		pdev = pci_get_slot(bus, devfn);
+	if (pdev) {
+		/* There and not attached: attaching it decides. */
+		pci_dev_put(pdev);
+		return;
+	}
+	if (v && v->pending && v->bus == bus && v->devfn == devfn &&
+	    pvvf_cfg_placed(v) == -EAGAIN)
+		return;
+	pvvf_tp_drop(pv, slot);
+	if (!bus)
+		return;
+	w.pasid_width = s->desc.pasid_max_width;
+	w.pri_status = s->desc.pri_status;
+	v = pvvf_cfg_add_pending(bus, devfn, &w, pvvf_tp_resync, pv, slot);
+	if (IS_ERR(v)) {
+		dev_info(&pv->vdev->dev, "slot %u: transparent: no pending capabilities (%ld)\n",
+			 slot, PTR_ERR(v));
+		return;
+	}
+	s->view = v;
+}
+
+/**
  * pvvf_tp_detach() - a VF is being detached from its slot
  * @pv: its device
  * @vf: the VF
  *
- * The capabilities stay while pvvf itself removes the function to find it
- * again, with the VF's state (pvvf_cfg_hold()); otherwise they go with the
- * VF.
+ * The capabilities stay, with the VF's state (pvvf_cfg_hold()), while
+ * pvvf itself removes the function to find it again, and when they were
+ * made before the function was there (a pending view): the IOMMU's
+ * release, after the detach, disables PASID through them, and the next
+ * attach work makes the view anew once the function is gone.  Otherwise
+ * they go with the VF.
  *
  * Context: process context, under @pv->table_lock.  Returns once no config
  * accessor uses @vf.
@@ -257,7 +391,7 @@ void pvvf_tp_detach(struct pvvf_dev *pv, struct pvvf_vf *vf)
 	if (!v)
 		return;
 	WRITE_ONCE(vf->cap_offset, 0);
-	if (pvvf_cfg_reenumerating(v))
+	if (v->pending || pvvf_cfg_reenumerating(v))
 		pvvf_cfg_hold(v, vf);
 	else
 		pvvf_tp_drop(pv, vf->slot);

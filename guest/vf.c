@@ -72,9 +72,9 @@ static struct pvvf_vf *pvvf_slot_vf_get(struct pvvf_dev *pv, u32 slot)
 
 /* ---- descriptors ---- */
 
-static void pvvf_order_caps_of(struct pvvf_dev *pv,
-			       const struct pvvf_vf_desc *d,
-			       struct pvvf_order_caps *caps)
+/* What the PF offers a VF a descriptor describes, as @pv negotiated. */
+void pvvf_order_caps_of(struct pvvf_dev *pv, const struct pvvf_vf_desc *d,
+			struct pvvf_order_caps *caps)
 {
 	const u64 pasid_ops = BIT_ULL(VIRTIO_PVVF_OP_PASID_ENABLE) |
 			      BIT_ULL(VIRTIO_PVVF_OP_PASID_DISABLE);
@@ -274,19 +274,24 @@ static bool pvvf_slot_wants_attach(const struct pvvf_slot *s)
  * device_del() is removing (it sent BUS_NOTIFY_DEL_DEVICE, but is still on
  * the bus) is never attached, and a hot-added function is announced after
  * device_add() finished, so the "attached" uevent follows its KOBJ_ADD.
- * The first GET_STATE is the scan's, queued next.
+ * The first GET_STATE is the scan's, queued next.  A slot whose function
+ * is not there gets its transparent-mode capabilities ready for it
+ * (pvvf_tp_pend()).
  */
 void pvvf_vf_attach_all(struct pvvf_dev *pv)
 {
 	struct pci_dev *pdev = NULL;
 	bool attached = false;
 	LIST_HEAD(batch);
+	u32 slot;
 
 	pci_lock_rescan_remove();
 	mutex_lock(&pv->table_lock);
 	if (!READ_ONCE(pv->removing)) {
 		for_each_pci_dev(pdev)
 			attached |= pvvf_vf_try_attach(pv, pdev, &batch);
+		for (slot = 0; slot < pv->num_vfs; slot++)
+			pvvf_tp_pend(pv, slot);
 	}
 	mutex_unlock(&pv->table_lock);
 	pci_unlock_rescan_remove();
@@ -482,6 +487,18 @@ static bool pvvf_desc_same_vf(const struct pvvf_vf_desc *a,
 	       a->pf_id == b->pf_id && a->vf_index == b->vf_index;
 }
 
+/* Would a pending view of @a present what @b describes? */
+static bool pvvf_desc_same_view(const struct pvvf_vf_desc *a,
+				const struct pvvf_vf_desc *b)
+{
+	return pvvf_desc_same_vf(a, b) && a->flags == b->flags &&
+	       a->cap_offset == b->cap_offset &&
+	       a->pasid_max_width == b->pasid_max_width &&
+	       a->pasid_features == b->pasid_features &&
+	       a->pri_capacity == b->pri_capacity &&
+	       a->pri_status == b->pri_status && a->ats_stu == b->ats_stu;
+}
+
 /* New values for an attached VF (PF_STATE with VALUES). */
 static void pvvf_vf_update_desc(struct pvvf_dev *pv, struct pvvf_vf *vf,
 				const struct pvvf_vf_desc *desc)
@@ -561,6 +578,9 @@ static int pvvf_scan_slot(struct pvvf_dev *pv, u32 slot,
 		s->refused = !pv->allow_reuse;
 	} else if (s->vf) {
 		pvvf_vf_update_desc(pv, s->vf, &desc);
+	} else if (s->view && !pvvf_desc_same_view(&s->desc, &desc)) {
+		/* A pending view of old values: the attach work makes it anew. */
+		pvvf_tp_drop(pv, slot);
 	}
 	s->desc = desc;
 	s->valid = true;
@@ -822,7 +842,11 @@ static void pvvf_bus_add(void)
 	mutex_unlock(&pvvf_devs_lock);
 }
 
-/* Only an attached VF is looked up further; DETACHED is told on return. */
+/*
+ * Only an attached VF is looked up further; DETACHED is told on return.
+ * The attach work, which runs once the removal is over (it takes the
+ * rescan lock), readies the slot for the function's return (pvvf_tp_pend()).
+ */
 static void pvvf_bus_del(struct pci_dev *pdev)
 {
 	struct pvvf_vf *vf = pvvf_vf_get(pdev);
@@ -834,9 +858,11 @@ static void pvvf_bus_del(struct pci_dev *pdev)
 	mutex_lock(&pvvf_devs_lock);
 	list_for_each_entry(pv, &pvvf_devs, node) {
 		mutex_lock(&pv->table_lock);
-		if (vf->slot < pv->num_vfs && pv->slots[vf->slot].vf == vf)
+		if (vf->slot < pv->num_vfs && pv->slots[vf->slot].vf == vf) {
 			pvvf_vf_detach(pv, vf->slot, "function removed",
 				       &batch);
+			pvvf_dev_queue_attach(pv);
+		}
 		mutex_unlock(&pv->table_lock);
 	}
 	mutex_unlock(&pvvf_devs_lock);

@@ -40,6 +40,7 @@ struct fake {
 	struct fake_req reqs[MAX_REQS];
 	unsigned int resyncs;
 	struct pvvf_cfg_view *view;
+	bool absent;		/* VF_DEVFN: no function answers (hot-add) */
 };
 
 static struct fake *the_fake;
@@ -67,6 +68,11 @@ static int fake_read(struct pci_bus *bus, unsigned int devfn, int where,
 	u8 *cfg = fake_cfg(devfn);
 	u32 v = 0;
 
+	if (devfn == VF_DEVFN && the_fake->absent) {
+		/* As a root port reads a slot with nothing in it. */
+		*val = size == 4 ? ~0U : (1U << (8 * size)) - 1;
+		return PCIBIOS_SUCCESSFUL;
+	}
 	if (!cfg || where + size > PCI_CFG_SPACE_EXP_SIZE) {
 		*val = ~0U;
 		return PCIBIOS_DEVICE_NOT_FOUND;
@@ -82,6 +88,8 @@ static int fake_write(struct pci_bus *bus, unsigned int devfn, int where,
 	u8 *cfg = fake_cfg(devfn);
 	__le32 v = cpu_to_le32(val);
 
+	if (devfn == VF_DEVFN && the_fake->absent)
+		return PCIBIOS_SUCCESSFUL;
 	if (!cfg || where + size > PCI_CFG_SPACE_EXP_SIZE)
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	memcpy(cfg + where, &v, size);
@@ -203,12 +211,36 @@ static int fake_view(struct kunit *test, u16 off)
 	return 0;
 }
 
+/*
+ * A view for a function not there yet, as pvvf_tp_pend() makes it: the
+ * slot's state, and the PF's values to place once the function answers.
+ */
+static void fake_pending(struct kunit *test, u16 off)
+{
+	struct pvvf_cfg_want w = {
+		.off = off, .caps = fake_caps, .pasid_width = 16,
+		.pri_status = VIRTIO_PVVF_PRI_PASID,
+	};
+
+	the_fake->view = pvvf_cfg_add_pending(&the_fake->bus, VF_DEVFN, &w,
+					      fake_resync, &the_fake->pv,
+					      SLOT);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(the_fake->view));
+}
+
+/* Views hold their bus; the fake one lives as long as the test. */
+static void fake_bus_release(struct device *dev)
+{
+}
+
 static int fake_init(struct kunit *test)
 {
 	struct fake *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	the_fake = f;
+	device_initialize(&f->bus.dev);
+	f->bus.dev.release = fake_bus_release;
 	f->bus.ops = &fake_pci_ops;
 	f->bus.number = 0;
 	f->pdev.bus = &f->bus;
@@ -244,6 +276,7 @@ static void fake_exit(struct kunit *test)
 		pvvf_cfg_remove(f->view);
 	}
 	pvvf_req_pool_destroy(&f->pv.pool);
+	put_device(&f->bus.dev);
 	the_fake = NULL;
 }
 
@@ -312,13 +345,15 @@ static void test_find_caps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 0);
 }
 
-/* Walk the chain as a strict reader would: it ends, nothing overlaps. */
-static void test_chain_well_formed(struct kunit *test)
+/*
+ * Walk the chain as a strict reader would: it ends, nothing overlaps, and
+ * it holds @n capabilities.
+ */
+static void expect_chain_well_formed(struct kunit *test, int n)
 {
 	int pos = 0x100, seen = 0, offs[16], i, j;
 	u32 hdr;
 
-	fake_attach(test);
 	do {
 		KUNIT_ASSERT_LT(test, seen, 16);
 		KUNIT_EXPECT_EQ(test, pos & 3, 0);
@@ -327,7 +362,7 @@ static void test_chain_well_formed(struct kunit *test)
 		pci_read_config_dword(&the_fake->pdev, pos, &hdr);
 		pos = PCI_EXT_CAP_NEXT(hdr);
 	} while (pos);
-	KUNIT_EXPECT_EQ(test, seen, 3);		/* ATS, PASID, PRI */
+	KUNIT_EXPECT_EQ(test, seen, n);
 	for (i = 0; i < seen; i++)
 		for (j = i + 1; j < seen; j++)
 			/* 8 bytes: ATS and PASID are 8, PRI starts 8 later */
@@ -335,6 +370,12 @@ static void test_chain_well_formed(struct kunit *test)
 	/* The real header is unchanged in the array: only its view links. */
 	hdr = le32_at(the_fake->cfg[0] + 0x100);
 	KUNIT_EXPECT_EQ(test, PCI_EXT_CAP_NEXT(hdr), 0);
+}
+
+static void test_chain_well_formed(struct kunit *test)
+{
+	fake_attach(test);
+	expect_chain_well_formed(test, 3);	/* ATS, PASID, PRI */
 }
 
 static void test_empty_chain(struct kunit *test)
@@ -637,12 +678,12 @@ static void test_hold_across_reenumeration(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, nvf);
 	fake_attach(test);
-	KUNIT_EXPECT_FALSE(test, pvvf_cfg_reenumerated_pasid(&the_fake->bus,
-							     VF_DEVFN));
+	KUNIT_EXPECT_FALSE(test, pvvf_cfg_enumerates_pasid(&the_fake->bus,
+							   VF_DEVFN));
 	KUNIT_ASSERT_TRUE(test, pvvf_cfg_set_reenumerating(&the_fake->bus,
 							   VF_DEVFN));
-	KUNIT_EXPECT_TRUE(test, pvvf_cfg_reenumerated_pasid(&the_fake->bus,
-							    VF_DEVFN));
+	KUNIT_EXPECT_TRUE(test, pvvf_cfg_enumerates_pasid(&the_fake->bus,
+							  VF_DEVFN));
 	pvvf_cfg_hold(the_fake->view, &the_fake->vf);
 	/* The detach that follows: the old VF is gone. */
 	the_fake->vf.order.gone = true;
@@ -679,6 +720,150 @@ static void test_hold_across_reenumeration(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, resyncs(), 1);
 }
 
+/* ---- a view made before its function: a hot-added VF ---- */
+
+/*
+ * The function is absent when the view is made: nothing is placed and
+ * its slot reads as empty.  When it answers, the PCI core's enumeration
+ * finds the capabilities, after its real ATS, the first time.
+ */
+static void test_pending_placed_on_arrival(struct kunit *test)
+{
+	struct pci_dev *pdev = &the_fake->pdev;
+	u32 v;
+
+	the_fake->absent = true;
+	fake_pending(test, CAP_OFF);
+	KUNIT_EXPECT_TRUE(test, pvvf_cfg_bus_wrapped(&the_fake->bus));
+	KUNIT_EXPECT_EQ(test, pvvf_cfg_placed(the_fake->view), -EAGAIN);
+	pci_bus_read_config_dword(&the_fake->bus, VF_DEVFN, PCI_VENDOR_ID, &v);
+	KUNIT_EXPECT_EQ(test, v, 0xffffffff);
+	pci_bus_read_config_dword(&the_fake->bus, VF_DEVFN, CAP_OFF, &v);
+	KUNIT_EXPECT_EQ(test, v, 0xffffffff);
+	pci_bus_read_config_dword(&the_fake->bus, VF_DEVFN, 0x100, &v);
+	KUNIT_EXPECT_EQ(test, v, 0xffffffff);
+	KUNIT_EXPECT_EQ(test, pvvf_cfg_placed(the_fake->view), -EAGAIN);
+	KUNIT_EXPECT_FALSE(test, pvvf_cfg_enumerates_pasid(&the_fake->bus,
+							   VF_DEVFN));
+
+	the_fake->absent = false;
+	fake_enumerate(pdev);
+	KUNIT_EXPECT_EQ(test, pvvf_cfg_placed(the_fake->view), 0);
+	KUNIT_EXPECT_EQ(test, pdev->ats_cap, 0x100);
+	KUNIT_EXPECT_EQ(test, pdev->pasid_cap, CAP_OFF);
+	KUNIT_EXPECT_EQ(test, pdev->pri_cap, CAP_OFF + 8);
+	KUNIT_EXPECT_TRUE(test, pdev->pasid_required);
+	KUNIT_EXPECT_EQ(test, pci_max_pasids(pdev), 1 << 16);
+	KUNIT_EXPECT_EQ(test, pci_pasid_features(pdev), PCI_PASID_CAP_EXEC);
+	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + 8 + PCI_PRI_STATUS),
+			PCI_PRI_STATUS_STOPPED | PCI_PRI_STATUS_PASID);
+	KUNIT_EXPECT_TRUE(test, pvvf_cfg_enumerates_pasid(&the_fake->bus,
+							  VF_DEVFN));
+	expect_chain_well_formed(test, 3);
+	KUNIT_EXPECT_TRUE(test, synth_bytes_untouched());
+	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 0);
+}
+
+/*
+ * Before the VF is attached, the IOMMU's probe enables PASID: the request
+ * goes to the host for the slot, and the register shows what it accepted.
+ * Attaching the VF hands the view over; a refusal before it never shows.
+ */
+static void test_pending_pasid_before_attach(struct kunit *test)
+{
+	struct pci_dev *pdev = &the_fake->pdev;
+
+	the_fake->absent = true;
+	fake_pending(test, CAP_OFF);
+	the_fake->absent = false;
+	fake_enumerate(pdev);
+
+	the_fake->status = VIRTIO_PVVF_S_EBUSY;
+	pci_enable_pasid(pdev, PCI_PASID_CAP_EXEC);
+	KUNIT_ASSERT_EQ(test, the_fake->nr_reqs, 1);
+	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + PCI_PASID_CTRL), 0);
+	pci_disable_pasid(pdev);
+	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 1);
+
+	the_fake->status = VIRTIO_PVVF_S_OK;
+	KUNIT_ASSERT_EQ(test, pci_enable_pasid(pdev, PCI_PASID_CAP_EXEC), 0);
+	KUNIT_ASSERT_EQ(test, the_fake->nr_reqs, 2);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[1].opcode,
+			VIRTIO_PVVF_OP_PASID_ENABLE);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[1].vf, SLOT);
+	KUNIT_EXPECT_EQ(test, the_fake->reqs[1].value, VIRTIO_PVVF_PASID_EXEC);
+	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + PCI_PASID_CTRL),
+			PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_EXEC);
+	KUNIT_EXPECT_TRUE(test, synth_bytes_untouched());
+	KUNIT_EXPECT_EQ(test, resyncs(), 0);
+
+	/* Attached: the VF's state, unknown until its first GET_STATE. */
+	the_fake->vf.order.stale = true;
+	pvvf_cfg_link(the_fake->view, &the_fake->vf);
+	KUNIT_EXPECT_EQ(test, cfg_word(CAP_OFF + PCI_PASID_CTRL), 0);
+	pci_write_config_word(pdev, CAP_OFF + 8 + PCI_PRI_CTRL,
+			      PCI_PRI_CTRL_RESET);
+	KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 2);
+	KUNIT_EXPECT_EQ(test, resyncs(), 1);
+}
+
+/*
+ * The function that answers is checked as pvvf_cfg_layout() checks one:
+ * a refused placement passes every access through, untouched, and says
+ * why.
+ */
+static void test_pending_refusals(struct kunit *test)
+{
+	static const struct {
+		int err;
+		u16 off;
+		int where;	/* real dword set */
+		u32 val;
+	} cases[] = {
+		{ -EBUSY, CAP_OFF, CAP_OFF + 12, 0x100 },	/* not free */
+		/* a real capability in the 24 bytes */
+		{ -EBUSY, CAP_OFF, 0x100, PCI_EXT_CAP_ID_ATS | 1 << 16 |
+					  (CAP_OFF + 8) << 20 },
+		{ -ENXIO, CAP_OFF, 0x100, 0xffffffff },	/* no ext space */
+		{ -ELOOP, 0x200, 0x100, PCI_EXT_CAP_ID_ATS | 1 << 16 |
+					0x100 << 20 },
+	};
+	struct pci_dev *pdev = &the_fake->pdev;
+	u8 *cfg = the_fake->cfg[0];
+	unsigned int i;
+	u32 v;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		fake_real_layout(cfg);
+		put_dword(cfg, cases[i].where, cases[i].val);
+		the_fake->absent = true;
+		fake_pending(test, cases[i].off);
+		the_fake->absent = false;
+		pdev->pasid_cap = 0;
+		pdev->pri_cap = 0;
+		fake_enumerate(pdev);
+		KUNIT_EXPECT_EQ(test, pvvf_cfg_placed(the_fake->view),
+				cases[i].err);
+		KUNIT_EXPECT_EQ(test, pdev->pasid_cap, 0);
+		KUNIT_EXPECT_EQ(test, pdev->pri_cap, 0);
+		KUNIT_EXPECT_FALSE(test,
+				   pvvf_cfg_enumerates_pasid(&the_fake->bus,
+							     VF_DEVFN));
+		/* Every dword of extended space reads and writes the real. */
+		pci_read_config_dword(pdev, 0x100, &v);
+		KUNIT_EXPECT_EQ(test, v, le32_at(cfg + 0x100));
+		pci_read_config_dword(pdev, cases[i].where, &v);
+		KUNIT_EXPECT_EQ(test, v, cases[i].val);
+		pci_write_config_dword(pdev, cases[i].off + 4, 0x10001);
+		KUNIT_EXPECT_EQ(test, le32_at(cfg + cases[i].off + 4), 0x10001);
+		KUNIT_EXPECT_EQ(test, the_fake->nr_reqs, 0);
+		pvvf_cfg_unlink(the_fake->view);
+		pvvf_cfg_remove(the_fake->view);
+		the_fake->view = NULL;
+	}
+	KUNIT_EXPECT_FALSE(test, pvvf_cfg_bus_wrapped(&the_fake->bus));
+}
+
 static struct kunit_case pvvf_cfg_ops_cases[] = {
 	KUNIT_CASE(test_find_caps),
 	KUNIT_CASE(test_chain_well_formed),
@@ -699,6 +884,9 @@ static struct kunit_case pvvf_cfg_ops_cases[] = {
 	KUNIT_CASE(test_ats_disable_forced),
 	KUNIT_CASE(test_ats_api_passthrough),
 	KUNIT_CASE(test_hold_across_reenumeration),
+	KUNIT_CASE(test_pending_placed_on_arrival),
+	KUNIT_CASE(test_pending_pasid_before_attach),
+	KUNIT_CASE(test_pending_refusals),
 	{}
 };
 
