@@ -26,7 +26,10 @@ declare -A E2E_KVER=() E2E_INDEX=() E2E_QPID=()
 #   E2E_VIOMMU[G]=1 an intel-iommu in scalable mode with PASID (see
 #                   e2e_viommu_args), the guest kernel told to use it
 #   E2E_INITRD[G]   G's initramfs instead of $E2E_DIR/initrd-KVER.gz
-declare -A E2E_CAP=() E2E_VIOMMU=() E2E_INITRD=()
+#   E2E_VF_MORE[G]  more vf= of G's for pvvfd, comma-separated (VFs that
+#                   are not there at boot)
+#   E2E_QEMU_MORE[G]  more QEMU arguments for G, words without spaces
+declare -A E2E_CAP=() E2E_VIOMMU=() E2E_INITRD=() E2E_VF_MORE=() E2E_QEMU_MORE=()
 E2E_VMODS=()
 E2E_GUESTS=(a b c)
 E2E_PID=
@@ -138,7 +141,7 @@ e2e_pvvfd_args() {
 	printf '%s\n' --pf "sim:id=pf0,vfs=8,pri-capacity=$E2E_PRI_CAPACITY,prq-delay-us=3600000000${E2E_PF_MORE:+,$E2E_PF_MORE}"
 	for g in "${E2E_GUESTS[@]}"; do
 		printf '%s\n' --guest \
-			"name=$g,socket=$E2E_DIR/$g.sock,vf=pf0:${E2E_INDEX[$g]}@$E2E_LOCATOR+id=$E2E_VF_ID${E2E_CAP[$g]:++cap=${E2E_CAP[$g]}}"
+			"name=$g,socket=$E2E_DIR/$g.sock,vf=pf0:${E2E_INDEX[$g]}@$E2E_LOCATOR+id=$E2E_VF_ID${E2E_CAP[$g]:++cap=${E2E_CAP[$g]}}${E2E_VF_MORE[$g]:+,${E2E_VF_MORE[$g]}}"
 	done
 	printf '%s\n' --control "$E2E_DIR/ctl" --log "$E2E_DIR/journal" \
 		--drain-timeout-ms 60000
@@ -179,7 +182,7 @@ e2e_pvvfd_stop() {
 # listens on $E2E_DIR/G.mon.  no_timer_check: under TCG on a loaded host the
 # kernel's IO-APIC timer check can miss its ticks and panic at boot.
 e2e_qemu_args() {
-	local g=$1 kver=${E2E_KVER[$1]} pvvf=()
+	local g=$1 kver=${E2E_KVER[$1]} pvvf=() more=()
 	local append="console=ttyS0 panic=-1 loglevel=7 no_timer_check${E2E_KCMDLINE:+ $E2E_KCMDLINE}"
 	if [ "${E2E_VIOMMU[$g]:-0}" = 1 ]; then
 		mapfile -t pvvf < <(e2e_viommu_args)
@@ -189,6 +192,7 @@ e2e_qemu_args() {
 		pvvf=(-device pcie-root-port,id=rp2,chassis=2,bus=pcie.0,addr=1d.0
 		      -device vhost-user-pvvf-pci,chardev=pvvf0,id=pvvf,bus=rp2)
 	fi
+	read -ra more <<<"${E2E_QEMU_MORE[$g]:-}"
 	printf '%s\n' -L "$SEABIOS_DIR" -L "$QEMU_PC_BIOS" \
 		-machine q35 -m 512M \
 		-object memory-backend-memfd,id=mem,size=512M,share=on \
@@ -202,6 +206,7 @@ e2e_qemu_args() {
 		"${pvvf[@]}" \
 		-device pcie-root-port,id=rp1,chassis=1,bus=pcie.0,addr=1c.0 \
 		-device virtio-rng-pci,bus=rp1,disable-legacy=on,ats=on \
+		"${more[@]}" \
 		-kernel "$PVVF_CACHE/kernels/$kver/vmlinuz" \
 		-initrd "${E2E_INITRD[$g]:-$E2E_DIR/initrd-$kver.gz}" \
 		-append "$append"

@@ -14,6 +14,8 @@
 #   capat ID          the offset of extended capability ID, or 0
 #   waitcap ID SECS   wait until extended capability ID is there
 #   loadpvvf ARGS...  insmod pvvf.ko ARGS, then pcicore_test.ko
+#   below BRIDGE      "below=BDF": the function below the bridge BRIDGE
+#   on BDF            use the function BDF as $V from now on
 CFG=/sys/bus/pci/devices/$V/config
 MODS=/lib/modules/manual
 
@@ -71,3 +73,13 @@ waitcap() {
 loadpvvf() {
 	insmod $MODS/pvvf.ko "$@" && insmod $MODS/pcicore_test.ko
 }
+
+below() {
+	for d in /sys/bus/pci/devices/"$1"/0000:*; do
+		[ -e "$d/config" ] && { echo "below=$(basename "$d")"; return 0; }
+	done
+	echo "below="
+	return 1
+}
+
+on() { V=$1 CFG=/sys/bus/pci/devices/$1/config; }

@@ -17,6 +17,13 @@
 # PF's values and its calls change the daemon's state, and a PASID enable
 # the host refuses (under ATS) never shows in the register; PRI Control
 # and Status, written and read from userspace through sysfs, do too.
+#
+# Then a VF hot-added after pvvf.ko loaded (QEMU's device_add into an
+# empty root port, a slot pvvfd describes from the start): it is
+# enumerated with its PASID and PRI capabilities the first time, the
+# IOMMU enables PASID on it by itself, with no re-enumeration; the PCI
+# core consumer works on it; device_del releases its state in the daemon;
+# added again, it gets them again.
 
 # The stand-in VF's real extended capabilities: QEMU's virtio-pci puts ATS
 # (ats=on, 8 bytes) at 0x100 and nothing else (no AER, no SR-IOV), so the
@@ -31,6 +38,17 @@ TP_PRI_CAPACITY=24
 # the VF even though a driver is bound to it (virtio-pci binds the
 # stand-in virtio-rng at boot).
 TP_PARAMS="transparent=1 reenumerate_bound=1"
+# The hot-add slot: a pcie-root-port at 00:1d.0 left empty at boot, and
+# pvvfd's VF there (second in each guest's list: slot 1).  The locator
+# names the root port and devfn 00.0 below it; the bus number the guest
+# gives the port's secondary bus (2: after 00:1c.0's 1) does not matter.
+# QEMU 10.0's q35 hot-plugs into its root ports through ACPI by default
+# (ICH9 acpi-pci-hotplug-with-bridge-support): the guest's acpiphp scans
+# the slot on device_add and removes the function, then ejects it, on
+# device_del.
+TP_HOT_PORT="-device pcie-root-port,id=rph,chassis=3,bus=pcie.0,addr=1d.0"
+TP_HOT_DEV="virtio-rng-pci,bus=rph,disable-legacy=on,ats=on"
+declare -A TP_HOT_INDEX=([t]=5 [u]=6)
 
 # tp_missing: why this pvvf.ko cannot run the transparent checks, or "".
 tp_missing() {
@@ -84,6 +102,8 @@ tp_setup() {
 	E2E_PF_MORE=$TP_PF
 	for x in t u; do
 		E2E_CAP[$x]=$TP_CAP
+		E2E_VF_MORE[$x]="vf=pf0:${TP_HOT_INDEX[$x]}@0000:00:1d.0/00.0+id=$E2E_VF_ID+cap=$TP_CAP"
+		E2E_QEMU_MORE[$x]=$TP_HOT_PORT
 		E2E_VIOMMU[$x]=1
 		E2E_INITRD[$x]=$E2E_DIR/initrd-${E2E_KVER[$x]}-manual.gz
 		e2e_initrd_manual "${E2E_KVER[$x]}"
@@ -198,6 +218,79 @@ tp_guest() {
 	result "$x ($k) PRI disabled with 2 requests outstanding: Stopped only once the host completed them; PRI Reset returns the allocation"
 }
 
+# tp_hot_add G ID: device_add the stand-in VF as ID into G's empty root
+# port; hv=its address in G, out=what G logged until pvvf attached it.
+tp_hot_add() {
+	local x=$1 i=${TP_HOT_INDEX[$1]} r
+	tpg "$x" mark >/dev/null
+	r=$(hmp "$x" "device_add $TP_HOT_DEV,id=$2" 2>&1)
+	[ -z "$r" ] || why+=("device_add $2: $r")
+	out=$(tpg "$x" "waitk 'pvvf: VF $i of PF' 60 >/dev/null; below 0000:00:1d.0; since" 90 2>&1)
+	hv=$(sed -n 's/^below=//p' <<<"$out")
+	[ -n "$hv" ] || why+=("no function below 00:1d.0 after device_add $2:" "$out")
+}
+
+# tp_hot_checks G: the hot-added VF $hv was enumerated with its
+# capabilities and the IOMMU enabled PASID on it, as $out and the daemon
+# say; the daemon's PF holds one more reference than $refs.
+tp_hot_checks() {
+	local x=$1 i=${TP_HOT_INDEX[$1]} more
+	wait_journal "decision guest=$x slot=1 op=pasid_enable " 30 ||
+		why+=("no PASID enable for slot 1 from $x in the daemon's journal within 30 s")
+	# The kernel lines since tp_hot_add's mark, all of them.
+	more=$(tpg "$x" "on $hv; extcaps; c info; cat /sys/bus/pci/devices/$hv/pvvf/cap_offset; since" 2>&1)
+	out=$more
+	need "attach" "pci $hv: pvvf: VF $i of PF 0x1 \(slot 1\)" "$out"
+	need "enumerated with them" "pci $hv: pvvf: transparent: PASID/PRI capabilities at $TP_CAP, enumerated with them" "$out"
+	need "not re-enumerated" "^0$" "$(grep -c "pci $hv: pvvf: transparent: re-enumerating" <<<"$out")"
+	need "probed by the IOMMU once" "^1$" "$(grep -c "pci $hv: Adding to iommu group" <<<"$out")"
+	need "the synthesized caps follow ATS" "^extcaps=0x000f@0x100 0x001b@$TP_CAP 0x0013@0x[0-9a-f]{3}$" "$more"
+	need "sysfs cap_offset" "^$TP_CAP$" "$more"
+	need "the guest's PCI core" "info pasid_cap=$TP_CAP pasid_features=$TP_PF_FEATURES max_pasids=$TP_PF_MAX_PASIDS pasid_enabled=1 pri_cap=0x[0-9a-f]+ pri_supported=1 " "$more"
+	need "daemon VF" "^vf pf=pf0 index=$i guest=$x .* ats=0 .*pasid=1 pasid_features=0x$TP_PF_FEATURES " "$(vf_state "$i")"
+	need "daemon PF" "pasid_enabled=1 .*pasid_refs=$((refs + 1)) " "$(pf_state)"
+	need "daemon decision" "decision guest=$x slot=1 op=pasid_enable status=0 " "$(journal_since)"
+}
+
+# tp_hot G: a VF hot-added after pvvf.ko loaded gets its capabilities at
+# its first enumeration; device_del releases it in the daemon.
+tp_hot() {
+	local x=$1 i=${TP_HOT_INDEX[$1]} k=${E2E_KVER[$1]} out hv refs d
+
+	refs=$(field pasid_refs "$(pf_state)")
+	journal_mark
+	tp_hot_add "$x" hvf
+	[ -z "$hv" ] || tp_hot_checks "$x"
+	result "$x ($k) a VF hot-added after pvvf.ko loaded is enumerated with PASID at $TP_CAP and PRI the first time; the IOMMU enables PASID on it, the daemon sees it"
+	[ -n "$hv" ] || return
+
+	journal_mark
+	out=$(tpg "$x" "on $hv; c pasid_off; c pasid_on 4; c info" 2>&1)
+	V=$hv tp_want "consumer" "pasid_off=0 pasid_on=0 info=0" "$out"
+	need "daemon decisions" "slot=1 op=pasid_disable status=0 .*"$'\n'".*slot=1 op=pasid_enable status=0 " "$(journal_since | grep "decision guest=$x")"
+	need "daemon VF" "pasid=1 pasid_features=0x4 " "$(vf_state "$i")"
+	result "$x ($k) the PCI core consumer on the hot-added VF: pci_disable_pasid and pci_enable_pasid reach the daemon"
+
+	journal_mark
+	tpg "$x" mark >/dev/null
+	d=$(hmp "$x" "device_del hvf" 2>&1)
+	[ -z "$d" ] || why+=("device_del: $d")
+	out=$(tpg "$x" "waitk 'pci $hv: pvvf: detached' 60 >/dev/null; n=100; while [ \$n -gt 0 ] && [ -e /sys/bus/pci/devices/$hv ]; do sleep 0.2; n=\$((n - 1)); done; below 0000:00:1d.0; since" 90 2>&1)
+	wait_journal "decision guest=$x slot=1 op=pasid_disable " 30 ||
+		why+=("no PASID disable for slot 1 from $x in the daemon's journal within 30 s")
+	need "detached" "pci $hv: pvvf: detached \(function removed\)" "$out"
+	need "gone from the guest" "^below=$" "$out"
+	need "daemon VF released" "^vf pf=pf0 index=$i guest=$x .*pasid=0 " "$(vf_state "$i")"
+	need "daemon PF" "pasid_refs=$refs " "$(pf_state)"
+	need "daemon decision" "decision guest=$x slot=1 op=pasid_disable status=0 " "$(journal_since)"
+	result "$x ($k) device_del of the hot-added VF: the IOMMU's release disables PASID through pvvf, the daemon releases its reference"
+
+	journal_mark
+	tp_hot_add "$x" hvf2
+	[ -z "$hv" ] || tp_hot_checks "$x"
+	result "$x ($k) the VF added again into the same slot gets its capabilities at its first enumeration again"
+}
+
 # The scenario: runs in run.sh's shell, after its last test.
 tp_why=$(tp_missing)
 tp_failed=$failed
@@ -211,7 +304,10 @@ for x in t u; do
 	fi
 done
 result "transparent mode: guests t ($KVER_612) and u ($KVER_61) booted with intel-iommu (scalable mode, PASID), agents up"
-for x in "${tp_up[@]}"; do tp_guest "$x"; done
+for x in "${tp_up[@]}"; do
+	tp_guest "$x"
+	[ -n "$tp_why" ] || tp_hot "$x"
+done
 need "simulated PF" "violations=0 host_violations=0 " "$(sim_state)"
 for x in t u; do
 	if grep -aEq "$KERNEL_BAD" "$E2E_DIR/$x.console" 2>/dev/null; then
