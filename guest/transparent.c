@@ -362,8 +362,10 @@ void pvvf_tp_pend(struct pvvf_dev *pv, u32 slot)
 	w.pri_status = s->desc.pri_status;
 	v = pvvf_cfg_add_pending(bus, devfn, &w, pvvf_tp_resync, pv, slot);
 	if (IS_ERR(v)) {
-		dev_info(&pv->vdev->dev, "slot %u: transparent: no pending capabilities (%ld)\n",
-			 slot, PTR_ERR(v));
+		if (!s->tp_said)
+			dev_info(&pv->vdev->dev, "slot %u: transparent: no pending capabilities (%ld)\n",
+				 slot, PTR_ERR(v));
+		s->tp_said = true;
 		return;
 	}
 	s->view = v;
