@@ -179,7 +179,8 @@ e2e_pvvfd_stop() {
 
 # e2e_qemu_args G: guest G's QEMU command line, one argument a line.
 # $E2E_KCMDLINE is added to the kernel's command line; the monitor (hmp)
-# listens on $E2E_DIR/G.mon.  no_timer_check: under TCG on a loaded host the
+# listens on $E2E_DIR/G.mon; $E2E_RECONNECT_MS, if set, is the pvvf
+# chardev's reconnect-ms (QEMU reconnects to a restarted pvvfd).  no_timer_check: under TCG on a loaded host the
 # kernel's IO-APIC timer check can miss its ticks and panic at boot.
 e2e_qemu_args() {
 	local g=$1 kver=${E2E_KVER[$1]} pvvf=() more=()
@@ -202,7 +203,7 @@ e2e_qemu_args() {
 		-chardev "socket,id=agent,path=$E2E_DIR/$g.agent,server=on,wait=off" \
 		-serial chardev:agent \
 		-monitor "unix:$E2E_DIR/$g.mon,server=on,wait=off" \
-		-chardev "socket,id=pvvf0,path=$E2E_DIR/$g.sock" \
+		-chardev "socket,id=pvvf0,path=$E2E_DIR/$g.sock${E2E_RECONNECT_MS:+,reconnect-ms=$E2E_RECONNECT_MS}" \
 		"${pvvf[@]}" \
 		-device pcie-root-port,id=rp1,chassis=1,bus=pcie.0,addr=1c.0 \
 		-device virtio-rng-pci,bus=rp1,disable-legacy=on,ats=on \
