@@ -129,7 +129,7 @@ void pvvf_vf_notify_lost(struct pvvf_vf *vf, unsigned int lost);
 bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf,
 			     unsigned int *lost);
 void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt);
-void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq);
+int pvvf_vf_ack(struct pvvf_dev *pv, u32 seq);
 struct pvvf_vf *pvvf_vf_get(struct pci_dev *pdev);
 void pvvf_vf_put(struct pvvf_vf *vf);
 bool pvvf_pdev_ats_enabled(struct pci_dev *pdev);

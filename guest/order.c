@@ -315,6 +315,38 @@ void pvvf_order_event(struct pvvf_order *o, const struct pvvf_event *evt)
 }
 
 /**
+ * pvvf_order_ack_refused() - the device refused the acknowledgment of a
+ *	reset it announced
+ * @o: the VF's state
+ * @type: the acknowledged event's type
+ *
+ * EVENT_ACK refused with EINVAL means no event awaits it (docs/spec.md
+ * 6.1.1, 6.9.3): the device has no such reset waiting on this driver,
+ * because the event was not true or the reset's deadline passed.
+ * GET_STATE reports a PF reset in progress but not a VF reset, so a VF
+ * reset is forgotten here, and the state is marked stale so that the PF
+ * reset flag is read back.  A *_RESET_DONE still to come changes nothing
+ * more.
+ *
+ * Return: true if @type is a reset's beginning, whose state was dropped.
+ */
+bool pvvf_order_ack_refused(struct pvvf_order *o, u16 type)
+{
+	switch (type) {
+	case VIRTIO_PVVF_EVT_VF_RESET_BEGIN:
+		o->vf_reset = false;
+		break;
+	case VIRTIO_PVVF_EVT_PF_RESET_BEGIN:
+		break;
+	default:
+		return false;
+	}
+	o->gen++;
+	o->stale = true;
+	return true;
+}
+
+/**
  * pvvf_order_sync() - replace the state with what GET_STATE returned
  * @o: the VF's state
  * @st: the checked state

@@ -62,6 +62,7 @@ int pvvf_order_begin(struct pvvf_order *o, enum pvvf_op op, u32 arg);
 int pvvf_order_end(struct pvvf_order *o, enum pvvf_op op, u32 arg, int result);
 void pvvf_order_event(struct pvvf_order *o, const struct pvvf_event *evt);
 void pvvf_order_sync(struct pvvf_order *o, const struct pvvf_vf_state *st);
+bool pvvf_order_ack_refused(struct pvvf_order *o, u16 type);
 void pvvf_order_set_caps(struct pvvf_order *o,
 			 const struct pvvf_order_caps *caps);
 bool pvvf_order_pri_status(struct pvvf_order *o, u16 status);

@@ -772,7 +772,7 @@ static void pvvf_vf_event_one(struct pvvf_dev *pv, struct pvvf_vf *vf,
 		pvvf_notify(pvvf_evt_map[evt->type], vf->pdev);
 }
 
-void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq)
+int pvvf_vf_ack(struct pvvf_dev *pv, u32 seq)
 {
 	struct pvvf_req req = {
 		.opcode = VIRTIO_PVVF_OP_EVENT_ACK,
@@ -783,6 +783,40 @@ void pvvf_vf_ack(struct pvvf_dev *pv, u32 seq)
 	if (err)
 		dev_warn_ratelimited(&pv->vdev->dev,
 				     "EVENT_ACK %u failed (%d)\n", seq, err);
+	return err;
+}
+
+/*
+ * The device refused the acknowledgment of a reset it announced: it has
+ * no such reset waiting on this driver (pvvf_order_ack_refused()).  Read
+ * the state back, and tell consumers the reset is over if it is, so that a
+ * reset that never was does not leave the VF refusing every operation.
+ */
+static void pvvf_vf_ack_refused(struct pvvf_dev *pv, struct pvvf_vf *vf,
+				u16 type)
+{
+	unsigned int lost = 0;
+	bool forgot, over;
+
+	spin_lock_irq(&vf->lock);
+	forgot = pvvf_order_ack_refused(&vf->order, type);
+	spin_unlock_irq(&vf->lock);
+	if (!forgot)
+		return;
+	mutex_lock(&vf->op_lock);
+	if (vf->pv)
+		pvvf_vf_sync(pv, vf, &lost);
+	spin_lock_irq(&vf->lock);
+	over = !vf->order.pf_reset && !vf->order.vf_reset;
+	spin_unlock_irq(&vf->lock);
+	mutex_unlock(&vf->op_lock);
+	pci_info_ratelimited(vf->pdev, "pvvf: the host has no reset waiting on this VF; state read back, %s\n",
+			     over ? "no reset in progress" : "a PF reset in progress");
+	pvvf_vf_notify_lost(vf, lost);
+	if (over)
+		pvvf_notify(type == VIRTIO_PVVF_EVT_PF_RESET_BEGIN ?
+			    PVVF_EVENT_PF_RESET_DONE : PVVF_EVENT_VF_RESET_DONE,
+			    vf->pdev);
 }
 
 /**
@@ -819,10 +853,11 @@ void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt)
 		mutex_unlock(&pv->table_lock);
 		pvvf_notice_flush(&batch);
 	}
+	if (evt->flags & VIRTIO_PVVF_EVT_F_ACK &&
+	    pvvf_vf_ack(pv, evt->seq) == -EINVAL && vf)
+		pvvf_vf_ack_refused(pv, vf, evt->type);
 	if (vf)
 		pvvf_vf_put(vf);
-	if (evt->flags & VIRTIO_PVVF_EVT_F_ACK)
-		pvvf_vf_ack(pv, evt->seq);
 }
 
 /* ---- VFs that appear or go after pvvf loaded ---- */

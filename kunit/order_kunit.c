@@ -482,6 +482,44 @@ static void pvvf_order_race_reset(struct kunit *test)
 }
 
 /*
+ * The host refuses the acknowledgment of a reset it announced: a VF reset
+ * is forgotten, a PF reset follows GET_STATE, other events are not
+ * resets and change nothing.
+ */
+static void pvvf_order_reset_ack_refused(struct kunit *test)
+{
+	struct pvvf_event begin = { .type = VIRTIO_PVVF_EVT_PF_RESET_BEGIN };
+	struct pvvf_event vbegin = { .type = VIRTIO_PVVF_EVT_VF_RESET_BEGIN };
+	struct pvvf_vf_state st = { .flags = VIRTIO_PVVF_ST_PRESENT };
+	struct pvvf_order o, before;
+
+	pvvf_order_init(&o, &pvvf_caps_full);
+	pvvf_order_event(&o, &vbegin);
+	KUNIT_EXPECT_TRUE(test, pvvf_order_ack_refused(&o, vbegin.type));
+	KUNIT_EXPECT_FALSE(test, o.vf_reset);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, A_ON, 0), -ESTALE);
+	pvvf_order_sync(&o, &st);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, A_ON, 0), 0);
+
+	/* A PF reset the host does have in progress stays. */
+	pvvf_order_event(&o, &begin);
+	KUNIT_EXPECT_TRUE(test, pvvf_order_ack_refused(&o, begin.type));
+	st.flags |= VIRTIO_PVVF_ST_PF_RESET;
+	pvvf_order_sync(&o, &st);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, P_ON, 0), -EAGAIN);
+	/* One it does not have goes with the read-back. */
+	KUNIT_EXPECT_TRUE(test, pvvf_order_ack_refused(&o, begin.type));
+	st.flags &= ~VIRTIO_PVVF_ST_PF_RESET;
+	pvvf_order_sync(&o, &st);
+	KUNIT_EXPECT_EQ(test, pvvf_order_check(&o, P_ON, 0), 0);
+
+	before = o;
+	KUNIT_EXPECT_FALSE(test, pvvf_order_ack_refused(&o,
+							VIRTIO_PVVF_EVT_PF_STATE));
+	KUNIT_EXPECT_EQ(test, memcmp(&o, &before, sizeof(o)), 0);
+}
+
+/*
  * Late discovery: the VF table is re-scanned (a sync for this VF) while an
  * operation is in flight; the result cannot be applied blindly.
  */
@@ -574,6 +612,7 @@ static struct kunit_case pvvf_order_cases[] = {
 	KUNIT_CASE(pvvf_order_stale_stopped_event),
 	KUNIT_CASE(pvvf_order_race_gone),
 	KUNIT_CASE(pvvf_order_race_reset),
+	KUNIT_CASE(pvvf_order_reset_ack_refused),
 	KUNIT_CASE(pvvf_order_race_rescan),
 	KUNIT_CASE(pvvf_order_sync_values),
 	KUNIT_CASE(pvvf_order_sync_detects_loss),
