@@ -40,7 +40,9 @@
  * A watching client gets each journal line as it is written, through a
  * bounded buffer of its own: the daemon never waits for it.  Lines that do
  * not fit are dropped and counted, and "lost n=N" is sent in their place
- * once there is room again.
+ * once there is room again.  Replies to commands are written in full, with
+ * a send timeout of 1 s: a client that leaves them unread holds the daemon
+ * that long once, and is then disconnected, with whatever it queued.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -69,6 +71,7 @@ struct pvvfd_ctl_conn {
 	/* watch */
 	bool watching;
 	bool write_failed;		/* peer gone: drop output until EOF */
+	bool reply_failed;		/* a reply could not be written */
 	bool want_out;			/* EPOLLOUT armed */
 	uint32_t kinds;			/* WATCH_* bits */
 	uint64_t lost;
@@ -143,6 +146,8 @@ static void out(struct ctl_out *o, const char *fmt, ...)
 
 		if (w <= 0) {
 			o->failed = true;
+			if (o->conn)
+				o->conn->reply_failed = true;
 			return;
 		}
 		done += w;
@@ -918,6 +923,16 @@ void pvvfd_ctl_input(struct pvvfd *d, struct pvvfd_src *src, uint32_t events)
 		*nl = '\0';
 		ctl_line(d, c, c->buf);
 		pvvfd_settle(d);
+		/*
+		 * A client that leaves its replies unread held the daemon for
+		 * one send timeout; it does not get to do it again with the
+		 * next line it queued.
+		 */
+		if (c->reply_failed) {
+			pvvfd_journal("ctl event=dropped reason=reply-not-read");
+			ctl_conn_close(d, c);
+			return;
+		}
 		memmove(c->buf, c->buf + used, c->len - used);
 		c->len -= used;
 	}
@@ -977,6 +992,7 @@ void pvvfd_ctl_accept(struct pvvfd *d)
 	ctl_conns[i].len = 0;
 	ctl_conns[i].watching = false;
 	ctl_conns[i].write_failed = false;
+	ctl_conns[i].reply_failed = false;
 	ctl_conns[i].want_out = false;
 	ctl_conns[i].lost = 0;
 	ctl_conns[i].wlen = 0;

@@ -285,6 +285,39 @@ def slow_watcher():
     s.close()
 
 
+
+def unread_replies():
+    """A client that queues commands and never reads their replies holds
+    the daemon for one send timeout at most, then is disconnected: the
+    commands it queued after that are never run."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(5)
+    s.connect(CTL)
+    n = 400                      # 2,000 bytes: within one request buffer
+    s.sendall(b"dump\n" * n)
+    rc, _, err = run("list")
+    check(rc == 0, "another client is answered while one leaves its replies unread", err)
+    data = b""
+    closed = False
+    s.settimeout(30)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    answered = data.count(b"\nok\n")
+    check(closed and answered < n,
+          "it is disconnected, its later commands not run (%d of %d answered)" % (answered, n))
+    with open(os.path.join(DIR, "journal")) as f:
+        check(any(" ctl event=dropped reason=reply-not-read" in x for x in f),
+              "the drop is journaled")
+
 def hostile():
     out = raw(b"dump \x1b[2J\n")
     check(out.startswith("error msg=non-printable"), "control characters refused", out)
@@ -389,6 +422,7 @@ def main():
     hostile()
     hostile_daemon()
     slow_watcher()
+    unread_replies()
     if os.geteuid() == 0:
         permissions()
     else:
