@@ -13,6 +13,9 @@
 #     and connects to the new daemon by itself: the daemon's dump shows
 #     guest a's link up again, its journal the connection, and QEMU's
 #     chardev is connected;
+#   * pvvfd announces a config change (VHOST_USER_BACKEND_CONFIG_CHANGE_MSG)
+#     while no driver runs the device, first and after the reconnections:
+#     QEMU stays up (host/qemu/patches/0006);
 #   * QEMU quits cleanly over the reconnected device.
 #
 # The guest-visible half (a running driver resumed, RESYNC, its requests
@@ -62,6 +65,14 @@ chardev() { hmp a 'info chardev' 2>/dev/null | grep '^pvvf0:'; }
 chr_connected() { chardev | grep -Eq '^pvvf0: filename=unix:'; }
 chr_disconnected() { chardev | grep -Eq '^pvvf0: filename=disconnected:unix:'; }
 qemu_alive() { kill -0 "${E2E_QPID[a]}" 2>/dev/null; }
+# config_change WHEN: pvvfd announces a config change to the stopped device
+config_change() {
+	local r
+	r=$(ctl "fake-config guest=a num_vfs=2" 2>&1) || why+=("fake-config: $r")
+	sleep 1
+	qemu_alive || why+=("QEMU exited: $(tail -n 5 "$E2E_DIR/a.qemu.log")")
+	check "pvvfd announces a config change $1, no driver running: QEMU stays up"
+}
 # start_pvvfd: over the socket files the last one left
 start_pvvfd() {
 	rm -f "$E2E_DIR/ctl" "$E2E_DIR/a.sock"
@@ -81,6 +92,7 @@ grep -q 'conn guest=a event=connect' "$E2E_DIR/journal" ||
 	why+=("no connection in the journal")
 until_true 10 chr_connected || why+=("chardev: $(chardev)")
 check "QEMU started before pvvfd waits for it, then connects"
+config_change "at once"
 
 # ---- pvvfd killed and started again ----
 for i in $(seq "$KILLS"); do
@@ -99,6 +111,8 @@ for i in $(seq "$KILLS"); do
 	until_true 10 chr_connected || why+=("chardev: $(chardev)")
 	check "pvvfd started again ($i of $KILLS): QEMU reconnects by itself"
 done
+
+config_change "after the reconnections"
 
 # ---- a clean exit over the reconnected device ----
 hmp a quit >/dev/null 2>&1
