@@ -287,8 +287,9 @@ static bool pvvf_cfg_answers(u32 id)
 
 /*
  * A pending view: place the capabilities now, if the function answers,
- * checking its real chain as pvvf_cfg_layout() does, but through the
- * original ops: the accessor may run under the raw pci_lock, where
+ * refusing one whose IDs are not the slot's (-ENODEV: the attach refuses
+ * it too), checking its real chain as pvvf_cfg_layout() does, but through
+ * the original ops: the accessor may run under the raw pci_lock, where
  * pci_bus_read_config_*() would take it again.  The walk is bounded
  * (pvvf_cap_layout_init()).  Once placed or refused it stays so; the
  * release pairs with the accessors' acquire of @placed.
@@ -299,12 +300,15 @@ static int pvvf_cfg_place(struct pvvf_cfg_bus *cb, struct pvvf_cfg_view *v)
 	const struct pvvf_cfg_want *w = &v->want;
 	unsigned long flags;
 	int placed, err;
+	u32 id;
 
 	raw_spin_lock_irqsave(&v->place_lock, flags);
 	placed = v->placed;
-	if (placed == PVVF_CFG_UNPLACED &&
-	    pvvf_cfg_answers(pvvf_cfg_read_orig(&rd, PCI_VENDOR_ID))) {
-		err = pvvf_cap_layout_init(&v->layout, w->off, &w->caps,
+	id = pvvf_cfg_read_orig(&rd, PCI_VENDOR_ID);
+	if (placed == PVVF_CFG_UNPLACED && pvvf_cfg_answers(id)) {
+		/* Another function than the slot describes: not the VF. */
+		err = id != w->id ? -ENODEV :
+		      pvvf_cap_layout_init(&v->layout, w->off, &w->caps,
 					   w->pasid_width, w->pri_status,
 					   pvvf_cfg_read_orig, &rd);
 		v->place_err = err;
@@ -600,16 +604,17 @@ struct pvvf_cfg_view *pvvf_cfg_add(struct pci_bus *bus, unsigned int devfn,
  * @pv: the device whose slot describes the function
  * @slot: that slot
  *
- * The capabilities are placed, against the function's real extended
- * chain and checked as pvvf_cfg_layout() does, by the first access to its
- * extended config space once its Vendor ID answers: when the PCI core
- * enumerates it (pci_cfg_space_size(), then pci_init_capabilities()).  A
- * refused placement passes every access through; pvvf_cfg_placed() says
- * why.  Until a VF is linked the registers show and change a state of
- * their own, fresh from the slot's capabilities, with @slot and @pv's
- * requests, as pvvf_cfg_hold() does: the IOMMU's probe, at the function's
- * BUS_NOTIFY_ADD_DEVICE, comes before pvvf attaches it.  @pv must stay
- * valid until pvvf_cfg_link() or pvvf_cfg_unlink().
+ * The capabilities are placed, against the function's real extended chain
+ * and checked as pvvf_cfg_layout() does, by the first access to its
+ * extended config space once its Vendor ID answers with @w's IDs: when the
+ * PCI core enumerates it (pci_cfg_space_size(), then
+ * pci_init_capabilities()).  A refused placement passes every access
+ * through; pvvf_cfg_placed() says why.  Until a VF is linked the registers
+ * show and change a state of their own, fresh from the slot's
+ * capabilities, with @slot and @pv's requests, as pvvf_cfg_hold() does:
+ * the IOMMU's probe, at the function's BUS_NOTIFY_ADD_DEVICE, comes before
+ * pvvf attaches it.  @pv must stay valid until pvvf_cfg_link() or
+ * pvvf_cfg_unlink().
  *
  * Context: process context.
  * Return: the view, or an ERR_PTR as pvvf_cfg_add().
@@ -644,8 +649,9 @@ struct pvvf_cfg_view *pvvf_cfg_add_pending(struct pci_bus *bus,
  * @v: the view
  *
  * Return: 0 if its capabilities are placed; -EAGAIN if it is pending and
- * its function's extended config space was never read; the error of
- * pvvf_cap_layout_init() if the placement was refused.
+ * its function's extended config space was never read; -ENODEV if the
+ * function that answered has other IDs than the slot describes; the error
+ * of pvvf_cap_layout_init() if the placement was refused.
  */
 int pvvf_cfg_placed(struct pvvf_cfg_view *v)
 {

@@ -32,6 +32,7 @@ enum pvvf_cfg_placed {
 
 /* What a view made before its function places once the function answers. */
 struct pvvf_cfg_want {
+	u32 id;				/* Vendor ID | Device ID << 16 */
 	u16 off;			/* the host's free offset */
 	struct pvvf_order_caps caps;	/* what the PF offers the VF */
 	u8 pasid_width;			/* the PF's Max PASID Width */

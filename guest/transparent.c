@@ -331,7 +331,10 @@ void pvvf_tp_pend(struct pvvf_dev *pv, u32 slot)
 {
 	struct pvvf_slot *s = &pv->slots[slot];
 	struct pvvf_cfg_view *v = s->view;
-	struct pvvf_cfg_want w = { .off = s->desc.cap_offset };
+	struct pvvf_cfg_want w = {
+		.id = s->desc.vendor_id | (u32)s->desc.device_id << 16,
+		.off = s->desc.cap_offset,
+	};
 	struct pci_dev *pdev = NULL;
 	struct pci_bus *bus;
 	unsigned int devfn;

@@ -218,6 +218,7 @@ static int fake_view(struct kunit *test, u16 off)
 static void fake_pending(struct kunit *test, u16 off)
 {
 	struct pvvf_cfg_want w = {
+		.id = 0x10441af4,	/* fake_real_layout()'s */
 		.off = off, .caps = fake_caps, .pasid_width = 16,
 		.pri_status = VIRTIO_PVVF_PRI_PASID,
 	};
@@ -808,9 +809,9 @@ static void test_pending_pasid_before_attach(struct kunit *test)
 }
 
 /*
- * The function that answers is checked as pvvf_cfg_layout() checks one:
- * a refused placement passes every access through, untouched, and says
- * why.
+ * The function that answers is checked as pvvf_cfg_layout() checks one,
+ * and must have the IDs its slot describes: a refused placement passes
+ * every access through, untouched, and says why.
  */
 static void test_pending_refusals(struct kunit *test)
 {
@@ -827,6 +828,8 @@ static void test_pending_refusals(struct kunit *test)
 		{ -ENXIO, CAP_OFF, 0x100, 0xffffffff },	/* no ext space */
 		{ -ELOOP, 0x200, 0x100, PCI_EXT_CAP_ID_ATS | 1 << 16 |
 					0x100 << 20 },
+		/* another function than the slot's: its Device ID */
+		{ -ENODEV, CAP_OFF, PCI_VENDOR_ID, 0x10451af4 },
 	};
 	struct pci_dev *pdev = &the_fake->pdev;
 	u8 *cfg = the_fake->cfg[0];
