@@ -345,6 +345,33 @@ static struct pvvf_cfg_view *pvvf_cfg_serving(struct pvvf_cfg_bus *cb,
 }
 
 static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
+			 int size, u32 *val);
+
+/*
+ * The ops to pass an access on a bus with no entry of its own to.  A bus
+ * made below a wrapped one after it was wrapped (a bridge added there)
+ * inherited our copy of the ops (pci_add_new_bus()): its accesses go to
+ * the original ops of the ancestor whose copy it uses.  A bus whose ops
+ * were restored since its caller loaded them goes to those.  Under
+ * rcu_read_lock(); NULL if neither (a bug).
+ */
+static struct pci_ops *pvvf_cfg_passthrough(struct pci_bus *bus)
+{
+	struct pci_ops *ops = READ_ONCE(bus->ops);
+	struct pvvf_cfg_bus *cb;
+	struct pci_bus *b;
+
+	if (ops->read != pvvf_cfg_read)
+		return ops;
+	for (b = bus->parent; b; b = b->parent) {
+		cb = xa_load(&pvvf_cfg_buses, (unsigned long)b);
+		if (cb && ops == &cb->ops)
+			return cb->orig;
+	}
+	return NULL;
+}
+
+static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 			 int size, u32 *val)
 {
 	struct pvvf_cfg_target t;
@@ -356,9 +383,13 @@ static int pvvf_cfg_read(struct pci_bus *bus, unsigned int devfn, int where,
 
 	rcu_read_lock();
 	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
-	if (WARN_ON_ONCE(!cb)) {
+	if (!cb) {
+		struct pci_ops *ops = pvvf_cfg_passthrough(bus);
+
+		ret = WARN_ON_ONCE(!ops) ? PCIBIOS_DEVICE_NOT_FOUND :
+		      ops->read(bus, devfn, where, size, val);
 		rcu_read_unlock();
-		return PCIBIOS_DEVICE_NOT_FOUND;
+		return ret;
 	}
 	v = pvvf_cfg_serving(cb, devfn, where);
 	if (v && pvvf_cap_in_range(&v->layout, where, size)) {
@@ -387,9 +418,13 @@ static int pvvf_cfg_write(struct pci_bus *bus, unsigned int devfn, int where,
 
 	rcu_read_lock();
 	cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
-	if (WARN_ON_ONCE(!cb)) {
+	if (!cb) {
+		struct pci_ops *ops = pvvf_cfg_passthrough(bus);
+
+		ret = WARN_ON_ONCE(!ops) ? PCIBIOS_DEVICE_NOT_FOUND :
+		      ops->write(bus, devfn, where, size, val);
 		rcu_read_unlock();
-		return PCIBIOS_DEVICE_NOT_FOUND;
+		return ret;
 	}
 	v = pvvf_cfg_serving(cb, devfn, where);
 	if (v && pvvf_cap_in_range(&v->layout, where, size))
@@ -445,7 +480,7 @@ int pvvf_cfg_layout(struct pci_bus *bus, unsigned int devfn, u16 off,
 static struct pvvf_cfg_bus *pvvf_cfg_wrap(struct pci_bus *bus)
 {
 	struct pvvf_cfg_bus *cb = xa_load(&pvvf_cfg_buses, (unsigned long)bus);
-	struct pci_ops *old;
+	struct pci_ops *old, *cur;
 
 	if (cb)
 		return cb;
@@ -453,8 +488,16 @@ static struct pvvf_cfg_bus *pvvf_cfg_wrap(struct pci_bus *bus)
 	if (!cb)
 		return NULL;
 	cb->bus = bus;
-	cb->orig = bus->ops;
-	cb->ops = *bus->ops;
+	cur = bus->ops;
+	cb->orig = cur;
+	/*
+	 * Our copy, inherited from a wrapped ancestor (see
+	 * pvvf_cfg_passthrough()): wrap what that one wraps, never ourselves.
+	 * The ancestor stays wrapped while pvvf_cfg_lock is held.
+	 */
+	if (cur->read == pvvf_cfg_read)
+		cb->orig = container_of(cur, struct pvvf_cfg_bus, ops)->orig;
+	cb->ops = *cb->orig;
 	cb->ops.read = pvvf_cfg_read;
 	cb->ops.write = pvvf_cfg_write;
 	if (xa_insert(&pvvf_cfg_buses, (unsigned long)bus, cb, GFP_KERNEL)) {
@@ -462,7 +505,7 @@ static struct pvvf_cfg_bus *pvvf_cfg_wrap(struct pci_bus *bus)
 		return NULL;
 	}
 	old = pci_bus_set_ops(bus, &cb->ops);
-	if (WARN_ON(old != cb->orig)) {
+	if (WARN_ON(old != cur)) {
 		/* Someone swapped the ops meanwhile: put theirs back. */
 		pci_bus_set_ops(bus, old);
 		synchronize_rcu_tasks();
@@ -471,6 +514,16 @@ static struct pvvf_cfg_bus *pvvf_cfg_wrap(struct pci_bus *bus)
 		return NULL;
 	}
 	return cb;
+}
+
+static int pvvf_cfg_restore_below(struct pci_dev *dev, void *data)
+{
+	struct pvvf_cfg_bus *cb = data;
+	struct pci_bus *child = dev->subordinate;
+
+	if (child && child->ops == &cb->ops)
+		pci_bus_set_ops(child, cb->orig);
+	return 0;
 }
 
 /*
@@ -499,6 +552,8 @@ static void pvvf_cfg_unwrap(struct pvvf_cfg_bus *cb)
 		return;
 	}
 	pci_bus_set_ops(bus, cb->orig);
+	/* Buses made below it since, with our copy: theirs back too. */
+	pci_walk_bus(bus, pvvf_cfg_restore_below, cb);
 	synchronize_rcu_tasks();
 	xa_erase(&pvvf_cfg_buses, (unsigned long)bus);
 	kfree(cb);

@@ -242,6 +242,8 @@ static int fake_init(struct kunit *test)
 	the_fake = f;
 	device_initialize(&f->bus.dev);
 	f->bus.dev.release = fake_bus_release;
+	INIT_LIST_HEAD(&f->bus.devices);
+	INIT_LIST_HEAD(&f->bus.children);
 	f->bus.ops = &fake_pci_ops;
 	f->bus.number = 0;
 	f->pdev.bus = &f->bus;
@@ -580,6 +582,67 @@ static void test_passthrough_and_unwrap(struct kunit *test)
 						      PCI_EXT_CAP_ID_PASID), 0);
 }
 
+/*
+ * A bus made below a wrapped one (a bridge added there) inherits the
+ * wrapper: pci_add_new_bus() copies the parent's ops.  Its accesses reach
+ * the original ops, never the parent's views; wrapping it wraps the
+ * original, not the wrapper (which would recurse); unwrapping the parent
+ * gives it the original back.
+ */
+static void test_child_bus(struct kunit *test)
+{
+	struct pci_bus *child = kunit_kzalloc(test, sizeof(*child),
+					      GFP_KERNEL);
+	struct pci_dev *bridge = kunit_kzalloc(test, sizeof(*bridge),
+					       GFP_KERNEL);
+	struct pvvf_cfg_view *v;
+	struct pvvf_cap_layout l;
+	u32 val;
+
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	KUNIT_ASSERT_NOT_NULL(test, bridge);
+	fake_attach(test);
+	device_initialize(&child->dev);
+	child->dev.release = fake_bus_release;
+	INIT_LIST_HEAD(&child->devices);
+	INIT_LIST_HEAD(&child->children);
+	child->parent = &the_fake->bus;
+	child->number = 1;
+	child->ops = the_fake->bus.ops;		/* as pci_add_new_bus() */
+	child->self = bridge;
+	bridge->bus = &the_fake->bus;
+	bridge->devfn = OTHER_DEVFN;
+	bridge->subordinate = child;
+	list_add_tail(&bridge->bus_list, &the_fake->bus.devices);
+
+	pci_bus_read_config_dword(child, VF_DEVFN, CAP_OFF, &val);
+	KUNIT_EXPECT_EQ(test, val, le32_at(the_fake->cfg[0] + CAP_OFF));
+	pci_bus_read_config_dword(child, VF_DEVFN, PCI_VENDOR_ID, &val);
+	KUNIT_EXPECT_EQ(test, val, 0x10441af4);
+	pci_bus_write_config_dword(child, OTHER_DEVFN, CAP_OFF + 4, 0x10001);
+	KUNIT_EXPECT_EQ(test, le32_at(the_fake->cfg[1] + CAP_OFF + 4),
+			0x10001);
+
+	/* A view of its own: the child's copy wraps the original ops. */
+	KUNIT_ASSERT_EQ(test, pvvf_cfg_layout(child, VF_DEVFN, CAP_OFF,
+					      &fake_caps, 16, 0, &l), 0);
+	v = pvvf_cfg_add(child, VF_DEVFN, &l, fake_resync);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(v));
+	pci_bus_read_config_dword(child, VF_DEVFN, CAP_OFF, &val);
+	KUNIT_EXPECT_EQ(test, val & 0xffff, PCI_EXT_CAP_ID_PASID);
+	pvvf_cfg_remove(v);
+	KUNIT_EXPECT_PTR_EQ(test, child->ops, &fake_pci_ops);
+
+	/* Inherited again, then the parent goes: the child is restored. */
+	child->ops = the_fake->bus.ops;
+	pvvf_cfg_unlink(the_fake->view);
+	pvvf_cfg_remove(the_fake->view);
+	the_fake->view = NULL;
+	KUNIT_EXPECT_PTR_EQ(test, the_fake->bus.ops, &fake_pci_ops);
+	KUNIT_EXPECT_PTR_EQ(test, child->ops, &fake_pci_ops);
+	list_del(&bridge->bus_list);
+}
+
 /* ---- the VF's own ATS: the host hears of its Enable ---- */
 
 static u16 real_ats_ctrl(void)
@@ -881,6 +944,7 @@ static struct kunit_case pvvf_cfg_ops_cases[] = {
 	KUNIT_CASE(test_stale_refused),
 	KUNIT_CASE(test_unlinked),
 	KUNIT_CASE(test_passthrough_and_unwrap),
+	KUNIT_CASE(test_child_bus),
 	KUNIT_CASE(test_reenumerating),
 	KUNIT_CASE(test_ats_reported),
 	KUNIT_CASE(test_ats_refused),
