@@ -374,6 +374,29 @@ void pvvf_tp_pend(struct pvvf_dev *pv, u32 slot)
 	s->view = v;
 }
 
+/*
+ * A pending view keeps the state of a VF that goes, for the IOMMU's
+ * release, which disables PASID after the detach.  A state that must be
+ * read back first (the VF's first GET_STATE not done yet, a timeout)
+ * would refuse that disable, and the host would keep PASID on for a
+ * function that is gone: read it back now.  What it reveals is not told:
+ * the VF is being detached.
+ */
+static void pvvf_tp_read_back(struct pvvf_dev *pv, struct pvvf_vf *vf)
+{
+	unsigned int lost = 0;
+	bool stale;
+
+	spin_lock_irq(&vf->lock);
+	stale = vf->order.stale;
+	spin_unlock_irq(&vf->lock);
+	if (!stale)
+		return;
+	mutex_lock(&vf->op_lock);
+	pvvf_vf_sync(pv, vf, &lost);
+	mutex_unlock(&vf->op_lock);
+}
+
 /**
  * pvvf_tp_detach() - a VF is being detached from its slot
  * @pv: its device
@@ -396,6 +419,8 @@ void pvvf_tp_detach(struct pvvf_dev *pv, struct pvvf_vf *vf)
 	if (!v)
 		return;
 	WRITE_ONCE(vf->cap_offset, 0);
+	if (v->pending && !READ_ONCE(pv->removing))
+		pvvf_tp_read_back(pv, vf);
 	if (v->pending || pvvf_cfg_reenumerating(v))
 		pvvf_cfg_hold(v, vf);
 	else
