@@ -86,6 +86,8 @@ static bool pvvf_cfg_target(struct pvvf_cfg_view *v, struct pvvf_cfg_target *t)
 		t->attached = true;
 		return true;
 	}
+	/* @vf before @held_pv: pairs with pvvf_cfg_hold()'s smp_wmb(). */
+	smp_rmb();
 	t->pv = rcu_dereference(v->held_pv);
 	t->order = &v->held;
 	t->lock = &v->held_lock;
@@ -668,8 +670,8 @@ struct pvvf_cfg_view *pvvf_cfg_add(struct pci_bus *bus, unsigned int devfn,
  * show and change a state of their own, fresh from the slot's
  * capabilities, with @slot and @pv's requests, as pvvf_cfg_hold() does:
  * the IOMMU's probe, at the function's BUS_NOTIFY_ADD_DEVICE, comes before
- * pvvf attaches it.  @pv must stay valid until pvvf_cfg_link() or
- * pvvf_cfg_unlink().
+ * pvvf attaches it.  @pv must stay valid until pvvf_cfg_unlink(), or
+ * until pvvf_cfg_hold() with another VF's device.
  *
  * Context: process context.
  * Return: the view, or an ERR_PTR as pvvf_cfg_add().
@@ -773,8 +775,11 @@ bool pvvf_cfg_bus_wrapped(struct pci_bus *bus)
 void pvvf_cfg_link(struct pvvf_cfg_view *v, struct pvvf_vf *vf)
 {
 	mutex_lock(&pvvf_cfg_lock);
+	/*
+	 * @held_pv stays: an accessor that read @vf as NULL just before may
+	 * read it next, and finds a target.  The VF's device is the same.
+	 */
 	rcu_assign_pointer(v->vf, vf);
-	RCU_INIT_POINTER(v->held_pv, NULL);
 	v->reenumerating = false;
 	mutex_unlock(&pvvf_cfg_lock);
 }
@@ -822,6 +827,8 @@ void pvvf_cfg_hold(struct pvvf_cfg_view *v, struct pvvf_vf *vf)
 	v->held_slot = vf->slot;
 	spin_unlock_irq(&v->held_lock);
 	rcu_assign_pointer(v->held_pv, vf->pv);
+	/* @held_pv before @vf: pairs with pvvf_cfg_target()'s smp_rmb(). */
+	smp_wmb();
 	RCU_INIT_POINTER(v->vf, NULL);
 	mutex_unlock(&pvvf_cfg_lock);
 	synchronize_rcu();
