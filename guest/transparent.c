@@ -312,6 +312,22 @@ void pvvf_tp_attach(struct pvvf_dev *pv, struct pvvf_vf *vf)
 		pvvf_tp_reenumerate(pdev);
 }
 
+/*
+ * A pending view is kept only while what it would place is what the slot
+ * says now: a device reset may have renegotiated the PF's capabilities.
+ */
+static bool pvvf_tp_want_same(const struct pvvf_cfg_want *a,
+			      const struct pvvf_cfg_want *b)
+{
+	return a->id == b->id && a->off == b->off &&
+	       a->pasid_width == b->pasid_width &&
+	       a->pri_status == b->pri_status &&
+	       a->caps.pasid == b->caps.pasid && a->caps.pri == b->caps.pri &&
+	       a->caps.pasid_features == b->caps.pasid_features &&
+	       a->caps.pri_capacity == b->caps.pri_capacity &&
+	       a->caps.ats_stu == b->caps.ats_stu;
+}
+
 /**
  * pvvf_tp_pend() - ready a slot's capabilities before its VF is there
  * @pv: the device
@@ -355,14 +371,14 @@ void pvvf_tp_pend(struct pvvf_dev *pv, u32 slot)
 		pci_dev_put(pdev);
 		return;
 	}
+	w.pasid_width = s->desc.pasid_max_width;
+	w.pri_status = s->desc.pri_status;
 	if (v && v->pending && v->bus == bus && v->devfn == devfn &&
-	    pvvf_cfg_placed(v) == -EAGAIN)
+	    pvvf_cfg_placed(v) == -EAGAIN && pvvf_tp_want_same(&v->want, &w))
 		return;
 	pvvf_tp_drop(pv, slot);
 	if (!bus)
 		return;
-	w.pasid_width = s->desc.pasid_max_width;
-	w.pri_status = s->desc.pri_status;
 	v = pvvf_cfg_add_pending(bus, devfn, &w, pvvf_tp_resync, pv, slot);
 	if (IS_ERR(v)) {
 		if (!s->tp_said)
