@@ -49,7 +49,8 @@
  * aligned; -EOPNOTSUPP if neither PASID nor PRI is offered; -ENXIO if the
  * function has no extended configuration space; -EBADMSG for a Next pointer
  * into standard space; -ELOOP for a chain that does not end; -EBUSY if the
- * offset is not free.
+ * offset is not free; -EEXIST if the function has a PASID or PRI
+ * capability of its own.
  */
 int pvvf_cap_layout_init(struct pvvf_cap_layout *l, u16 off,
 			 const struct pvvf_order_caps *caps, u8 pasid_width,
@@ -87,6 +88,14 @@ int pvvf_cap_layout_init(struct pvvf_cap_layout *l, u16 off,
 		while (ttl-- > 0) {
 			if (pos >= off && pos < off + PVVF_CAP_SIZE)
 				return -EBUSY;
+			/*
+			 * A function with a PASID or PRI capability of its
+			 * own is no VF (PCIe 9.3.7): the PCI core would find
+			 * that one first, not ours.
+			 */
+			if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_PASID ||
+			    PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_PRI)
+				return -EEXIST;
 			if (PCI_EXT_CAP_ID(hdr) == PCI_EXT_CAP_ID_ATS && !l->ats)
 				l->ats = pos;
 			if (!PCI_EXT_CAP_NEXT(hdr))

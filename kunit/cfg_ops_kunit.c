@@ -412,6 +412,11 @@ static void test_layout_refusals(struct kunit *test)
 	put_dword(cfg, 0x100, PCI_EXT_CAP_ID_ATS | 1 << 16 | 0x110 << 20);
 	put_dword(cfg, 0x110, PCI_EXT_CAP_ID_ACS | 1 << 16);
 	KUNIT_EXPECT_EQ(test, fake_view(test, CAP_OFF), -EBUSY);
+	/* A PASID or PRI capability of its own: no VF. */
+	put_dword(cfg, 0x110, PCI_EXT_CAP_ID_PASID | 1 << 16);
+	KUNIT_EXPECT_EQ(test, fake_view(test, 0x200), -EEXIST);
+	put_dword(cfg, 0x110, PCI_EXT_CAP_ID_PRI | 1 << 16);
+	KUNIT_EXPECT_EQ(test, fake_view(test, 0x200), -EEXIST);
 	/* A chain that loops. */
 	put_dword(cfg, 0x110, PCI_EXT_CAP_ID_ACS | 1 << 16 | 0x100 << 20);
 	KUNIT_EXPECT_EQ(test, fake_view(test, 0x200), -ELOOP);
