@@ -74,6 +74,7 @@ struct pvvf_slot {
 	struct pvvf_vf *vf;		/* attached VF, or NULL */
 	struct pvvf_cfg_view *view;	/* transparent mode's, or NULL */
 	bool tp_said;			/* why it has none: logged */
+	bool tp_pend_said;		/* no pending view: logged */
 };
 
 /* Freed after remove() and the last attach work: see pvvf_dev_put(). */

@@ -381,10 +381,10 @@ void pvvf_tp_pend(struct pvvf_dev *pv, u32 slot)
 		return;
 	v = pvvf_cfg_add_pending(bus, devfn, &w, pvvf_tp_resync, pv, slot);
 	if (IS_ERR(v)) {
-		if (!s->tp_said)
+		if (!s->tp_pend_said)
 			dev_info(&pv->vdev->dev, "slot %u: transparent: no pending capabilities (%ld)\n",
 				 slot, PTR_ERR(v));
-		s->tp_said = true;
+		s->tp_pend_said = true;
 		return;
 	}
 	s->view = v;
