@@ -7,7 +7,8 @@
  * The input is a device talking to one driver, as the driver meets it:
  * the config space, the GET_OPCODES reply, then actions until the input
  * ends, each a byte choosing one of: a GET_VF reply for a slot (its
- * descriptor also matched against a PCI topology made of input bytes), a
+ * descriptor also matched against a PCI topology made of input bytes, and
+ * the bus its locator names looked up there), a
  * GET_STATE reply, a PRI_STATUS reply, the reply of any opcode, an event
  * buffer with any used length, a config change, or an operation the
  * ordering state machine begins and ends with a device-chosen result.
@@ -109,12 +110,22 @@ static void check_desc(const struct pvvf_vf_desc *d, bool cap_offset_ok)
 		require(!d->path[i]);
 }
 
-/* A PCI function below up to 8 bridges, all from input bytes. */
+/* kshim/linux/pci.h's hierarchy: the one locator() builds. */
+struct pci_bus *kshim_pci_buses;
+unsigned int kshim_pci_nr_buses;
+struct pci_dev *kshim_pci_devs;
+unsigned int kshim_pci_nr_devs;
+
+/*
+ * A PCI function below up to 8 bridges, all from input bytes: does the
+ * locator match it, and which bus does the locator name?
+ */
 static void locator(struct input *in, const struct pvvf_vf_desc *d)
 {
 	struct pci_bus bus[VIRTIO_PVVF_PATH_MAX + 2];
 	struct pci_dev dev[VIRTIO_PVVF_PATH_MAX + 2];
 	unsigned int depth = next_u8(in) % (VIRTIO_PVVF_PATH_MAX + 2);
+	struct pci_bus *want_bus = NULL;
 	bool want;
 
 	memset(bus, 0, sizeof(bus));
@@ -129,6 +140,8 @@ static void locator(struct input *in, const struct pvvf_vf_desc *d)
 			bus[i + 1].parent = &bus[i];
 			bus[i + 1].self = &dev[i];
 			bus[i + 1].number = next_u8(in);
+			bus[i + 1].domain_nr = bus[0].domain_nr;
+			dev[i].subordinate = &bus[i + 1];
 		}
 	}
 	/* the spec's rule, spelled out: same root, same devfn at every hop */
@@ -137,6 +150,20 @@ static void locator(struct input *in, const struct pvvf_vf_desc *d)
 	for (unsigned int i = 0; want && i <= depth; i++)
 		want = dev[i].devfn == d->path[i];
 	require(pvvf_locator_matches(&dev[depth], d) == want);
+
+	/* The bus: the root, then the bridge at each hop but the last. */
+	if (bus[0].number == d->root_bus && bus[0].domain_nr == d->segment)
+		want_bus = &bus[0];
+	for (unsigned int h = 0; want_bus && h + 1 < d->path_len; h++)
+		want_bus = h < depth && dev[h].devfn == d->path[h] ?
+			   &bus[h + 1] : NULL;
+	kshim_pci_buses = bus;
+	kshim_pci_nr_buses = depth + 1;
+	kshim_pci_devs = dev;
+	kshim_pci_nr_devs = depth + 1;
+	require(pvvf_locator_bus(d) == want_bus);
+	kshim_pci_nr_buses = 0;
+	kshim_pci_nr_devs = 0;
 }
 
 static void order_caps(const struct driver *drv, const struct pvvf_vf_desc *d,
