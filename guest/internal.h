@@ -127,6 +127,7 @@ bool pvvf_vf_refresh_num_vfs(struct pvvf_dev *pv);
 #define PVVF_LOST_PRI		BIT(PVVF_EVENT_PRI_REVOKED)
 int pvvf_vf_sync(struct pvvf_dev *pv, struct pvvf_vf *vf, unsigned int *lost);
 void pvvf_vf_notify_lost(struct pvvf_vf *vf, unsigned int lost);
+void pvvf_vf_read_back(struct pvvf_vf *vf);
 bool pvvf_vf_confirm_stopped(struct pvvf_dev *pv, struct pvvf_vf *vf,
 			     unsigned int *lost);
 void pvvf_vf_event(struct pvvf_dev *pv, const struct pvvf_event *evt);

@@ -61,7 +61,6 @@ static void pvvf_tp_resync(struct work_struct *work)
 {
 	struct pvvf_cfg_view *v = container_of(work, struct pvvf_cfg_view,
 					       resync_work);
-	unsigned int lost = 0;
 	struct pvvf_vf *vf;
 
 	rcu_read_lock();
@@ -71,11 +70,7 @@ static void pvvf_tp_resync(struct work_struct *work)
 	rcu_read_unlock();
 	if (!vf)
 		return;
-	mutex_lock(&vf->op_lock);
-	if (vf->pv)
-		pvvf_vf_sync(vf->pv, vf, &lost);
-	mutex_unlock(&vf->op_lock);
-	pvvf_vf_notify_lost(vf, lost);
+	pvvf_vf_read_back(vf);
 	pvvf_vf_put(vf);
 }
 
@@ -111,15 +106,10 @@ void pvvf_tp_added(struct pci_dev *pdev)
 static void pvvf_tp_settle(struct pci_dev *pdev)
 {
 	struct pvvf_vf *vf = pvvf_vf_get(pdev);
-	unsigned int lost = 0;
 
 	if (!vf)
 		return;
-	mutex_lock(&vf->op_lock);
-	if (vf->pv)
-		pvvf_vf_sync(vf->pv, vf, &lost);
-	mutex_unlock(&vf->op_lock);
-	pvvf_vf_notify_lost(vf, lost);
+	pvvf_vf_read_back(vf);
 	pvvf_vf_put(vf);
 }
 

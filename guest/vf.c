@@ -327,6 +327,23 @@ void pvvf_vf_notify_lost(struct pvvf_vf *vf, unsigned int lost)
 		pvvf_notify(PVVF_EVENT_PRI_REVOKED, vf->pdev);
 }
 
+/**
+ * pvvf_vf_read_back() - read a VF's state back, and tell its consumers
+ * @vf: the VF; nothing is done once it is detached
+ *
+ * Context: process context, no pvvf lock held (consumers are told).
+ */
+void pvvf_vf_read_back(struct pvvf_vf *vf)
+{
+	unsigned int lost = 0;
+
+	mutex_lock(&vf->op_lock);
+	if (vf->pv)
+		pvvf_vf_sync(vf->pv, vf, &lost);
+	mutex_unlock(&vf->op_lock);
+	pvvf_vf_notify_lost(vf, lost);
+}
+
 /* Revocations latched since @pasid and @pri were sampled (PVVF_LOST_*). */
 static unsigned int pvvf_vf_revocations(struct pvvf_vf *vf, bool pasid,
 					bool pri)
@@ -759,15 +776,10 @@ static void pvvf_vf_event_one(struct pvvf_dev *pv, struct pvvf_vf *vf,
 		return;
 	}
 	if (evt->type == VIRTIO_PVVF_EVT_PF_STATE &&
-	    evt->detail & VIRTIO_PVVF_DETAIL_VALUES) {
+	    evt->detail & VIRTIO_PVVF_DETAIL_VALUES)
 		pvvf_dev_queue_scan(pv);
-	} else if (stale) {
-		mutex_lock(&vf->op_lock);
-		if (vf->pv)
-			pvvf_vf_sync(pv, vf, &lost);
-		mutex_unlock(&vf->op_lock);
-		pvvf_vf_notify_lost(vf, lost);
-	}
+	else if (stale)
+		pvvf_vf_read_back(vf);
 	if (evt->type != VIRTIO_PVVF_EVT_PF_STATE)
 		pvvf_notify(pvvf_evt_map[evt->type], vf->pdev);
 }
